@@ -1,0 +1,130 @@
+import Glibc
+
+/// A failure to create or write a run folder: one line naming the path.
+public struct RunFolderError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Writes a run folder (`runs/NAME/`) all at once: every file goes into a temporary folder beside
+/// the target (`runs/.NAME.tmp-XXXXXX`), each file and the folder are fsynced, then one rename
+/// makes it visible. A crash at any moment leaves either no folder, or the previous one, or the
+/// complete new one; never a half-written file under the final name.
+public enum RunFolder {
+    /// Throws unless `path` can receive a run: it must not exist, be an empty folder, or
+    /// `overwrite` must be true (then it must be a folder).
+    public static func checkWritable(_ path: String, overwrite: Bool) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw RunFolderError(path: path, reason: "exists and is not a folder")
+        }
+        if !overwrite && !isEmptyFolder(path) {
+            throw RunFolderError(path: path, reason: "already holds a run; pass --overwrite to replace it, or --output DIR to write elsewhere")
+        }
+    }
+
+    /// Writes `files` (name → contents) as the folder `path`, replacing an existing folder only
+    /// when `overwrite` is true.
+    public static func write(_ files: [(name: String, contents: [UInt8])], to path: String, overwrite: Bool) throws {
+        try checkWritable(path, overwrite: overwrite)
+        let parent = parentFolder(of: path)
+        try makeFolders(parent)
+        let base = lastComponent(of: path)
+        var template = Array("\(parent)/.\(base).tmp-XXXXXX".utf8CString)
+        guard let tmpPointer = mkdtemp(&template) else {
+            throw RunFolderError(path: parent, reason: "cannot create a temporary folder: \(errorText())")
+        }
+        let tmp = String(cString: tmpPointer)
+        do {
+            for (name, contents) in files {
+                try writeFile("\(tmp)/\(name)", contents)
+            }
+            try syncFolder(tmp)
+            var st = stat()
+            if stat(path, &st) == 0 {
+                // Replace: move the old run aside, move the new one in, then delete the old one.
+                let old = "\(parent)/.\(base).old-\(getpid())"
+                guard rename(path, old) == 0 else { throw RunFolderError(path: path, reason: "cannot replace: \(errorText())") }
+                guard rename(tmp, path) == 0 else {
+                    _ = rename(old, path)
+                    throw RunFolderError(path: path, reason: "cannot replace: \(errorText())")
+                }
+                removeTree(old)
+            } else if rename(tmp, path) != 0 {
+                throw RunFolderError(path: path, reason: "cannot create: \(errorText())")
+            }
+            try syncFolder(parent)
+        } catch {
+            removeTree(tmp)
+            throw error
+        }
+    }
+
+    static func writeFile(_ path: String, _ contents: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunFolderError(path: path, reason: "cannot create: \(errorText())") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < contents.count {
+            let n = contents[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw RunFolderError(path: path, reason: "write failed: \(errorText())") }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw RunFolderError(path: path, reason: "fsync failed: \(errorText())") }
+    }
+
+    static func syncFolder(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw RunFolderError(path: path, reason: "cannot open folder: \(errorText())") }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    /// Creates `path` and its missing parents.
+    static func makeFolders(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/\(part)"
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw RunFolderError(path: current, reason: "cannot create folder: \(errorText())")
+            }
+        }
+    }
+
+    static func isEmptyFolder(_ path: String) -> Bool {
+        guard let dir = opendir(path) else { return false }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if name != "." && name != ".." { return false }
+        }
+        return true
+    }
+
+    /// Deletes a folder written by `write` (files only, one level: run folders are flat).
+    static func removeTree(_ path: String) {
+        if let dir = opendir(path) {
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                if name != "." && name != ".." { unlink("\(path)/\(name)") }
+            }
+            closedir(dir)
+        }
+        rmdir(path)
+    }
+
+    static func parentFolder(of path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    static func lastComponent(of path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+    }
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,126 @@
+import NNConfig
+import NNTensor
+
+/// A fully connected layer: y = f(x · W + b).
+///
+/// Input [batch, in], kernel W [in, out] (Keras' layout), bias b [out], output [batch, out].
+/// Backward, with dz = f'(z) ⊙ dy: dW += xᵀ · dz, db += Σ_batch dz, dx = dz · Wᵀ.
+///
+/// YAML (Keras' `Dense`): `dense: {units: 64, activation: relu, use_bias: true,
+/// kernel_initializer: glorot_uniform, bias_initializer: zeros}`; only `units` is required.
+public final class Dense: ActivatedLayer {
+    public struct Config: Equatable, Sendable {
+        public var units: Int
+        public var activation: Activation = .linear
+        public var useBias = true
+        public var kernelInitializer: Initializer = .glorotUniform
+        public var biasInitializer: Initializer = .constant(0)
+
+        public init(units: Int, activation: Activation = .linear) {
+            self.units = units
+            self.activation = activation
+        }
+
+        public init(_ r: MappingReader) {
+            units = r.int("units", in: 1...1_000_000)
+            activation = decodeActivation(r, "activation", default: .linear)
+            useBias = r.bool("use_bias", default: true)
+            kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
+            biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
+            r.finish()
+        }
+
+        public func encode() -> ConfigNode {
+            .map([("units", .int(units)), ("activation", encodeActivation(activation)), ("use_bias", .bool(useBias)),
+                  ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
+        }
+    }
+
+    public let typeName = "dense"
+    public let name: String
+    public let config: Config
+    public var activation: Activation { config.activation }
+    public private(set) var outputShape: [Int] = []
+    public private(set) var kernel = Parameter(name: "kernel", value: Tensor(zeros: [0, 0]))
+    public private(set) var bias: Parameter?
+
+    public private(set) var logits = Tensor(zeros: [0])
+    private var output = Tensor(zeros: [0])
+    private var logitsGradient = Tensor(zeros: [0])
+    private var inputGradient = Tensor(zeros: [0])
+    private var input: Tensor?
+
+    public init(name: String, config: Config) {
+        self.name = name
+        self.config = config
+    }
+
+    public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
+
+    public func configNode() -> ConfigNode { config.encode() }
+
+    public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {
+        let shape = try singleInput(inputShapes, typeName)
+        guard shape.count == 1 else {
+            throw LayerError("dense expects a flat input (one axis per sample), got shape \(shapeText(shape)); add a flatten layer before it")
+        }
+        let w = Tensor(zeros: [shape[0], config.units], dtype: dtype)
+        config.kernelInitializer.fill(w, rng: &rng)
+        kernel = Parameter(name: "kernel", value: w)
+        if config.useBias {
+            let b = Tensor(zeros: [config.units], dtype: dtype)
+            config.biasInitializer.fill(b, rng: &rng)
+            bias = Parameter(name: "bias", value: b)
+        }
+        logits = Tensor(zeros: [0], dtype: dtype)
+        output = config.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        logitsGradient = Tensor(zeros: [0], dtype: dtype)
+        inputGradient = Tensor(zeros: [0], dtype: dtype)
+        outputShape = [config.units]
+        return outputShape
+    }
+
+    public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
+        let x = inputs[0]
+        input = x
+        let n = x.batch, k = x.itemCount, m = config.units
+        logits.reshape([n, m])
+        Ops.matmul(x, kernel.value, into: logits, m: n, n: m, k: k, gemm: context.gemm)
+        if let bias { Ops.addRow(bias.value, to: logits) }
+        output.reshape([n, m])
+        config.activation.forward(logits, into: output, width: m)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
+        logitsGradient.reshape(outputGradient.shape)
+        config.activation.backward(outputGradient: outputGradient, output: output, logits: logits,
+                                   into: logitsGradient, width: config.units)
+        return backward(logitsGradient: logitsGradient, needsInputGradient: needsInputGradient, &context)
+    }
+
+    public func backward(logitsGradient dz: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
+        guard let x = input else { return [nil] }
+        let n = x.batch, k = x.itemCount, m = config.units
+        if kernel.isTrainable {
+            Ops.matmul(x, dz, into: kernel.gradient, m: k, n: m, k: n, transA: true, beta: 1, gemm: context.gemm)
+        }
+        if let bias, bias.isTrainable { Ops.accumulateColumnSums(of: dz, into: bias.gradient) }
+        guard needsInputGradient else { return [nil] }
+        inputGradient.reshape(x.shape)
+        Ops.matmul(dz, kernel.value, into: inputGradient, m: n, n: k, k: m, transB: true, gemm: context.gemm)
+        return [inputGradient]
+    }
+}
+
+/// Reads an `activation:` key: one of `Activation.names`.
+func decodeActivation(_ r: MappingReader, _ key: String, default def: Activation) -> Activation {
+    Activation(name: r.choice(key, Activation.names, default: def.name)) ?? def
+}
+
+func encodeActivation(_ a: Activation) -> ConfigNode { .string(a.name) }
+
+/// Keras' shape notation: `(None, 8, 8, 1)`.
+public func shapeText(_ shape: [Int]) -> String {
+    "(None, " + shape.map(String.init).joined(separator: ", ") + ")"
+}

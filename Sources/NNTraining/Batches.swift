@@ -1,0 +1,64 @@
+import NNData
+import NNLayers
+import NNTensor
+
+/// Copies rows of a dataset into reusable input and target tensors.
+struct BatchAssembler {
+    let inputShape: [Int]
+    let outputWidth: Int
+    let encoding: TargetEncoding
+    let x: Tensor
+    let target: Tensor
+
+    init(inputShape: [Int], outputWidth: Int, encoding: TargetEncoding, dtype: DType) {
+        self.inputShape = inputShape
+        self.outputWidth = outputWidth
+        self.encoding = encoding
+        x = Tensor(zeros: [0] + inputShape, dtype: dtype)
+        target = Tensor(zeros: [0], dtype: dtype)
+    }
+
+    /// Fills `x` with the features of `rows` and `target` with their labels: class indices
+    /// ([batch]), one-hot rows ([batch, width]), or the 0/1 label itself for a one-unit output.
+    func load(_ data: Dataset, rows: ArraySlice<Int>) {
+        let width = data.featureCount
+        x.reshape([rows.count] + inputShape)
+        switch x.dtype {
+        case .float32:
+            let p = x.f32
+            data.features.withUnsafeBufferPointer { f in
+                for (j, r) in rows.enumerated() {
+                    guard let base = f.baseAddress else { continue }
+                    (p + j * width).update(from: base + r * width, count: width)
+                }
+            }
+        case .float64:
+            for (j, r) in rows.enumerated() {
+                for c in 0..<width { x[j * width + c] = Double(data.features[r * width + c]) }
+            }
+        }
+        switch encoding {
+        case .indices:
+            target.reshape([rows.count])
+            for (j, r) in rows.enumerated() { target[j] = Double(data.labels[r]) }
+        case .oneHot where outputWidth == 1:
+            target.reshape([rows.count, 1])
+            for (j, r) in rows.enumerated() { target[j] = Double(data.labels[r]) }
+        case .oneHot:
+            target.reshape([rows.count, outputWidth])
+            target.zero()
+            for (j, r) in rows.enumerated() { target[j * outputWidth + data.labels[r]] = 1 }
+        }
+    }
+}
+
+/// Index ranges of consecutive batches of `size` over `count` items (the last may be smaller).
+func batchRanges(count: Int, size: Int) -> [Range<Int>] {
+    stride(from: 0, to: count, by: max(size, 1)).map { $0..<min($0 + size, count) }
+}
+
+/// Predicted classes: the argmax of each row, or score ≥ 0.5 for a one-unit output.
+func predictedClasses(_ scores: Tensor, width: Int) -> [Int] {
+    if width == 1 { return (0..<scores.count).map { scores[$0] >= 0.5 ? 1 : 0 } }
+    return Ops.argmaxRows(scores, n: width)
+}

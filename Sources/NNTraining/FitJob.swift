@@ -1,0 +1,77 @@
+import Foundation
+import NNCheckpoint
+import NNConfig
+import NNData
+import NNLayers
+import NNModel
+import NNTensor
+
+/// `nnrun fit` as a library call: data, model, training, test evaluation, run folder.
+public struct FitJob {
+    public var recipe: Recipe
+    public var gemm: GEMM
+    public var overwrite = false
+    public var progress: any ProgressReporter = SilentProgress()
+    /// Where to print messages (the run's banner, test metrics).
+    public var log: (String) -> Void = { _ in }
+
+    public init(recipe: Recipe, gemm: GEMM) {
+        self.recipe = recipe
+        self.gemm = gemm
+    }
+
+    public struct Result {
+        public var history: History
+        public var testLoss: Double
+        public var testAccuracy: Double
+        public var seconds: Double
+        public var output: String
+        public var trainer: Trainer
+    }
+
+    /// Runs the whole job. Config problems that need the data (an output layer whose width does not
+    /// match the classes) are ConfigErrors; I/O problems are thrown as they come.
+    public func run(write: Bool = true) throws -> Result {
+        let config = recipe.config
+        if write { try RunFolder.checkWritable(config.output, overwrite: overwrite) }
+        let seed = UInt64(config.seed)
+        let baseDirectory = (recipe.file as NSString).deletingLastPathComponent
+        let (splits, scaling) = try loadData(config.data, seed: seed, baseDirectory: baseDirectory)
+        var rng = RNG(seed: seed, stream: "init")
+        let model = try Model(spec: recipe.spec, rng: &rng)
+        try checkOutput(model, classes: splits.train.labelNames.count, loss: config.loss)
+
+        guard let loss = Losses.make(config.loss) else {
+            throw ConfigErrors([ConfigError(location: nil, path: "loss", message: "unknown loss \(config.loss)")])
+        }
+        let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm)
+        log("Training \(config.name): \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test samples, \(model.parameters.reduce(0) { $0 + $1.value.count }) parameters, GEMM \(gemm.kind.rawValue)\n")
+        let started = Clock.now()
+        let history = trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
+        let seconds = Clock.now() - started
+        let test = trainer.evaluate(splits.test)
+        let result = Result(history: history, testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
+                            output: config.output, trainer: trainer)
+        if write {
+            let record = RunRecord(recipe: recipe, splits: splits, scaling: scaling, result: result, gemm: gemm)
+            try RunFolder.write(record.files(), to: config.output, overwrite: overwrite)
+        }
+        return result
+    }
+
+    /// The output layer must have one unit per class (or one unit for two classes).
+    func checkOutput(_ model: Model, classes: Int, loss: String) throws {
+        let width = model.outputShape.reduce(1, *)
+        let binary = width == 1 && classes == 2
+        guard width == classes || binary else {
+            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "the output layer has \(width) unit\(width == 1 ? "" : "s") but the data has \(classes) classes; use units: \(classes)")])
+        }
+        if width == 1 && loss.contains("categorical") {
+            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "\(loss) needs one output unit per class; for two classes with one sigmoid unit use binary_crossentropy")])
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import NNConfig
+import NNLayers
+import NNTensor
+
+/// Updates parameters from their gradients, with Keras' update rules and defaults. Slot variables
+/// (momenta, moments) are kept per parameter, in parameter order.
+public protocol Optimizer: AnyObject {
+    var name: String { get }
+    var learningRate: Double { get set }
+    /// Applies one update to every trainable parameter.
+    func step(_ parameters: [Parameter])
+}
+
+/// The `optimizer:` section of a run recipe: a name (`adam`) or a one-key mapping with options
+/// (`{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true}}`).
+public enum OptimizerConfig: Equatable, Sendable {
+    /// Keras' SGD: learning_rate 0.01, momentum 0, nesterov false.
+    case sgd(learningRate: Double, momentum: Double, nesterov: Bool)
+    /// Keras' Adam (Kingma and Ba 2015): learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7.
+    case adam(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
+    /// Keras' RMSprop (Hinton, lecture 6e): learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7.
+    case rmsprop(learningRate: Double, rho: Double, momentum: Double, epsilon: Double)
+    /// Rosenblatt's perceptron rule for one `dense` layer with `heaviside` activation:
+    /// w += learning_rate · (t − y) · x, b += learning_rate · (t − y). learning_rate 1.
+    case perceptron(learningRate: Double)
+
+    public static let names = ["sgd", "adam", "rmsprop", "perceptron"]
+
+    public static func decode(_ node: ConfigNode?, path: String, diagnostics: Diagnostics) -> OptimizerConfig {
+        let fallback = OptimizerConfig.adam(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+        guard let node else { return fallback }
+        guard let t = Tagged(node, path: path, known: names, what: "optimizer", diagnostics: diagnostics),
+              let r = MappingReader(t.body, path: t.path, diagnostics: diagnostics) else { return fallback }
+        defer { r.finish() }
+        let positive = 0.0...1e6
+        switch t.type {
+        case "sgd":
+            return .sgd(learningRate: r.double("learning_rate", default: 0.01, in: positive, exclusiveMin: true),
+                        momentum: r.double("momentum", default: 0, in: 0...1), nesterov: r.bool("nesterov", default: false))
+        case "rmsprop":
+            return .rmsprop(learningRate: r.double("learning_rate", default: 0.001, in: positive, exclusiveMin: true),
+                            rho: r.double("rho", default: 0.9, in: 0...1), momentum: r.double("momentum", default: 0, in: 0...1),
+                            epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
+        case "perceptron":
+            return .perceptron(learningRate: r.double("learning_rate", default: 1, in: positive, exclusiveMin: true))
+        default:
+            return .adam(learningRate: r.double("learning_rate", default: 0.001, in: positive, exclusiveMin: true),
+                         beta1: r.double("beta_1", default: 0.9, in: 0...0.999999), beta2: r.double("beta_2", default: 0.999, in: 0...0.999999),
+                         epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
+        }
+    }
+
+    public func encode() -> ConfigNode {
+        switch self {
+        case .sgd(let lr, let m, let n):
+            return .map([("sgd", .map([("learning_rate", .double(lr)), ("momentum", .double(m)), ("nesterov", .bool(n))]))])
+        case .adam(let lr, let b1, let b2, let e):
+            return .map([("adam", .map([("learning_rate", .double(lr)), ("beta_1", .double(b1)), ("beta_2", .double(b2)), ("epsilon", .double(e))]))])
+        case .rmsprop(let lr, let rho, let m, let e):
+            return .map([("rmsprop", .map([("learning_rate", .double(lr)), ("rho", .double(rho)), ("momentum", .double(m)), ("epsilon", .double(e))]))])
+        case .perceptron(let lr):
+            return .map([("perceptron", .map([("learning_rate", .double(lr))]))])
+        }
+    }
+
+    public var isPerceptron: Bool {
+        if case .perceptron = self { return true }
+        return false
+    }
+
+    /// A fresh optimizer with empty slots (nil for the perceptron, which the trainer runs itself).
+    public func make() -> (any Optimizer)? {
+        switch self {
+        case .sgd(let lr, let m, let n): return SGD(learningRate: lr, momentum: m, nesterov: n)
+        case .adam(let lr, let b1, let b2, let e): return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
+        case .rmsprop(let lr, let rho, let m, let e): return RMSprop(learningRate: lr, rho: rho, momentum: m, epsilon: e)
+        case .perceptron: return nil
+        }
+    }
+}
+
+/// One slot tensor per parameter, created lazily with the parameter's shape and dtype.
+struct Slots {
+    private var tensors: [ObjectIdentifier: Tensor] = [:]
+
+    mutating func get(_ p: Parameter) -> Tensor {
+        if let t = tensors[ObjectIdentifier(p)] { return t }
+        let t = Tensor(zeros: p.value.shape, dtype: p.value.dtype)
+        tensors[ObjectIdentifier(p)] = t
+        return t
+    }
+}

@@ -1,0 +1,102 @@
+import NNConfig
+import NNData
+import NNLayers
+import NNModel
+
+/// A run recipe (`configs/*.yaml`), decoded with every default filled in:
+///
+///     name: digits-mlp
+///     seed: 42
+///     data: {source: digits, scale: 0.0625, split: {test: 0.4, validation: 0.2, stratify: true}}
+///     model: models/mlp.yaml            # a model file, or the same mapping inline
+///     loss: categorical_crossentropy
+///     metrics: [accuracy]
+///     optimizer: {adam: {learning_rate: 0.001}}
+///     training: {epochs: 100, batch_size: 32, shuffle: true}
+///     output: runs/digits-mlp           # default runs/<name>
+public struct RunConfig {
+    public var name: String
+    public var seed: Int
+    public var data: DataConfig
+    /// The model mapping, inline (a `model:` path is replaced by the file's contents).
+    public var model: ConfigNode
+    /// The model file the recipe named, if any (recorded in model.json).
+    public var modelFile: String?
+    public var loss: String
+    public var metrics: [String]
+    public var optimizer: OptimizerConfig
+    public var training: TrainingConfig
+    public var output: String
+
+    public static let keys = ["name", "seed", "data", "model", "loss", "metrics", "optimizer", "training", "output"]
+    public static let metricNames = ["accuracy"]
+
+    /// Decodes a recipe tree; every problem goes to `diagnostics`.
+    static func decode(_ node: ConfigNode, diagnostics: Diagnostics) -> RunConfig? {
+        guard let r = MappingReader(node, path: "", diagnostics: diagnostics) else { return nil }
+        defer { r.finish() }
+        let name = r.string("name")
+        if r.has("name"), !isValidName(name) {
+            r.report("name", "received \"\(name)\", expected a run name of letters, digits, '-', '_' and '.'")
+        }
+        let seed = r.int("seed", default: 42, in: 0...Int(Int32.max))
+        let data = r.mapping("data").map { DataConfig(from: $0) } ?? DataConfig()
+        let model = r.value("model") ?? ConfigNode(.null)
+        if !r.has("model") { r.report("model", "missing required key \"model\"") }
+        let loss = r.choice("loss", Losses.names)
+        var metrics = ["accuracy"]
+        if let items = r.list("metrics") {
+            metrics = []
+            for (i, item) in items.enumerated() {
+                if let m = item.scalarText, metricNames.contains(m) { metrics.append(m); continue }
+                diagnostics.report(item, "metrics[\(i)]", "received \(item.brief), expected one of: \(metricNames.joined(separator: ", "))",
+                                   suggestion: item.scalarText.flatMap { didYouMean($0, among: metricNames) })
+            }
+        }
+        let optimizer = OptimizerConfig.decode(r.value("optimizer"), path: "optimizer", diagnostics: diagnostics)
+        let training = r.mapping("training").map { TrainingConfig(from: $0) } ?? TrainingConfig()
+        let output = r.string("output", default: "runs/\(name)")
+        return RunConfig(name: name, seed: seed, data: data, model: model, modelFile: nil, loss: loss, metrics: metrics,
+                         optimizer: optimizer, training: training, output: output)
+    }
+
+    /// The resolved recipe: every key, every default, the model inline.
+    public func encode() -> ConfigNode {
+        .map([("name", .string(name)), ("seed", .int(seed)), ("data", data.encode()), ("model", model.withoutLocations),
+              ("loss", .string(loss)), ("metrics", .strings(metrics)), ("optimizer", optimizer.encode()),
+              ("training", training.encode()), ("output", .string(output))])
+    }
+
+    static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 128 && s.first != "." && s.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+    }
+}
+
+/// The `training:` section. Keras' `fit` arguments: epochs (default 10 here; Keras' 1 is rarely
+/// what a recipe wants), batch_size (32, or `full` for plain full-batch gradient descent), shuffle
+/// (true: a new order every epoch, a pure function of the seed and the epoch).
+public struct TrainingConfig: Equatable, Sendable {
+    public var epochs = 10
+    /// nil means `full`: one batch holding the whole training split.
+    public var batchSize: Int? = 32
+    public var shuffle = true
+
+    public init() {}
+
+    public init(from r: MappingReader) {
+        epochs = r.int("epochs", default: 10, in: 1...1_000_000)
+        if let v = r.value("batch_size"), v.scalarText == "full" {
+            batchSize = nil
+        } else if let v = r.node["batch_size"], ConfigScalar.int(v) == nil {
+            r.report("batch_size", "received \(v.brief), expected a whole number >= 1 or full")
+        } else {
+            batchSize = r.int("batch_size", default: 32, in: 1...10_000_000)
+        }
+        shuffle = r.bool("shuffle", default: true)
+        r.finish()
+    }
+
+    public func encode() -> ConfigNode {
+        .map([("epochs", .int(epochs)), ("batch_size", batchSize.map { .int($0) } ?? .string("full")), ("shuffle", .bool(shuffle))])
+    }
+}

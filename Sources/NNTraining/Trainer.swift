@@ -1,0 +1,174 @@
+import NNData
+import NNLayers
+import NNModel
+import NNTensor
+
+/// Trains a model on the training split and reports the validation split after every epoch, the
+/// way Keras' `fit(validation_data=...)` does.
+///
+/// Each step: zero the gradients, forward in training mode, loss (from the logits when the output
+/// activation and the loss fuse), backward, reduce the gradients (one point, where a data-parallel
+/// allreduce would go), update. Randomness is a pure function of the seed: the order of epoch e is
+/// `epochOrder(seed, e)`, the dropout masks of step s come from `RNG(seed, "dropout", s)`.
+public final class Trainer {
+    public let model: Model
+    public let loss: any Loss
+    public let optimizerConfig: OptimizerConfig
+    public let training: TrainingConfig
+    public let seed: UInt64
+    public let gemm: GEMM
+    public private(set) var optimizer: (any Optimizer)?
+    /// Optimizer steps taken so far.
+    public private(set) var step = 0
+    public private(set) var history = History()
+    /// True when the loss reads the output layer's logits (softmax + cross-entropy, sigmoid + BCE).
+    public let fused: Bool
+    private let assembler: BatchAssembler
+    private let gradient: Tensor
+
+    public init(model: Model, loss: any Loss, optimizer: OptimizerConfig, training: TrainingConfig, seed: UInt64, gemm: GEMM) {
+        self.model = model
+        self.loss = loss
+        self.optimizerConfig = optimizer
+        self.optimizer = optimizer.make()
+        self.training = training
+        self.seed = seed
+        self.gemm = gemm
+        let activation = (model.outputLayer as? any ActivatedLayer)?.activation
+        fused = activation != nil && activation == loss.fusedActivation
+        let width = model.outputShape.reduce(1, *)
+        assembler = BatchAssembler(inputShape: model.inputShape, outputWidth: width, encoding: loss.targetEncoding, dtype: model.dtype)
+        gradient = Tensor(zeros: [0], dtype: model.dtype)
+    }
+
+    private var outputWidth: Int { model.outputShape.reduce(1, *) }
+
+    /// Runs `training.epochs` epochs, reporting to `progress`, and returns the history.
+    public func fit(train: Dataset, validation: Dataset?, progress: any ProgressReporter) -> History {
+        let batchSize = training.batchSize ?? max(train.count, 1)
+        let steps = batchRanges(count: train.count, size: batchSize).count
+        for epoch in stride(from: history.epochs.count + 1, through: training.epochs, by: 1) {
+            progress.epochBegin(epoch, of: training.epochs, steps: steps)
+            let started = Clock.now()
+            let order = epochOrder(count: train.count, seed: seed, epoch: epoch, shuffle: training.shuffle)
+            var lossSum = 0.0, correct = 0, seen = 0
+            for (i, range) in batchRanges(count: train.count, size: batchSize).enumerated() {
+                let rows = order[range]
+                let (batchLoss, batchCorrect) = trainStep(train, rows: rows)
+                lossSum += batchLoss * Double(rows.count)
+                correct += batchCorrect
+                seen += rows.count
+                progress.batchEnd(i + 1, of: steps, logs: [("accuracy", Double(correct) / Double(seen)), ("loss", lossSum / Double(seen))])
+            }
+            var logs: [(String, Double)] = [("accuracy", Double(correct) / Double(max(seen, 1))), ("loss", lossSum / Double(max(seen, 1)))]
+            if let validation, validation.count > 0 {
+                let v = evaluate(validation)
+                logs += [("val_accuracy", v.accuracy), ("val_loss", v.loss)]
+            }
+            history.append(logs)
+            progress.epochEnd(epoch, of: training.epochs, steps: steps, logs: logs, seconds: Clock.now() - started)
+        }
+        return history
+    }
+
+    /// One optimizer step on `rows`; returns the batch's mean loss and number of correct predictions.
+    func trainStep(_ data: Dataset, rows: ArraySlice<Int>) -> (Double, Int) {
+        assembler.load(data, rows: rows)
+        step += 1
+        var context = LayerContext(mode: .training, rng: RNG(seed: seed, stream: "dropout", index: UInt64(step)), gemm: gemm)
+        if optimizerConfig.isPerceptron {
+            return perceptronStep(data, rows: rows, &context)
+        }
+        model.zeroGradients()
+        let output = model.forward(assembler.x, &context)
+        let batchLoss = lossAndGradient(output)
+        model.backward(gradient, logits: fused, &context)
+        reduceGradients()
+        optimizer?.step(model.parameters)
+        return (batchLoss, countCorrect(output, data, rows))
+    }
+
+    /// Fills `gradient` with d(loss)/d(output) (or d(logits)) and returns the loss.
+    private func lossAndGradient(_ output: Tensor) -> Double {
+        gradient.reshape(output.shape)
+        if fused, let layer = model.outputLayer as? any ActivatedLayer {
+            loss.gradient(logits: layer.logits, target: assembler.target, into: gradient)
+            return loss.value(logits: layer.logits, target: assembler.target)
+        }
+        loss.gradient(output: output, target: assembler.target, into: gradient)
+        return loss.value(output: output, target: assembler.target)
+    }
+
+    /// Where gradients of all parameters meet before the update: a data-parallel run would
+    /// average them across processes here. Single process: nothing to do.
+    private func reduceGradients() {}
+
+    /// The perceptron rule, one sample at a time over the batch (Rosenblatt 1958):
+    /// for each sample, y = step(x·W + b) and w_j += lr · (t_j − y_j) · x, b_j += lr · (t_j − y_j).
+    private func perceptronStep(_ data: Dataset, rows: ArraySlice<Int>, _ context: inout LayerContext) -> (Double, Int) {
+        guard case .perceptron(let lr) = optimizerConfig, let dense = model.outputLayer as? Dense else { return (0, 0) }
+        let width = outputWidth, features = data.featureCount
+        let one = Tensor(zeros: [1] + model.inputShape, dtype: model.dtype)
+        for j in 0..<rows.count {
+            for c in 0..<features { one[c] = assembler.x[j * features + c] }
+            let y = model.forward(one, &context)
+            for u in 0..<width {
+                let t = width == 1 ? assembler.target[j] : assembler.target[j * width + u]
+                let error = t - y[u]
+                guard error != 0 else { continue }
+                for c in 0..<features { dense.kernel.value[c * width + u] += lr * error * one[c] }
+                if let bias = dense.bias { bias.value[u] += lr * error }
+            }
+        }
+        let v = evaluateRows(data, rows: rows)
+        return (v.loss, v.correct)
+    }
+
+    /// Loss and accuracy on a whole dataset, in inference mode.
+    public func evaluate(_ data: Dataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
+        var lossSum = 0.0, correct = 0
+        for range in batchRanges(count: data.count, size: batchSize) {
+            let r = evaluateRows(data, rows: Array(range)[...])
+            lossSum += r.loss * Double(range.count)
+            correct += r.correct
+        }
+        let n = Double(max(data.count, 1))
+        return (lossSum / n, Double(correct) / n)
+    }
+
+    private func evaluateRows(_ data: Dataset, rows: ArraySlice<Int>) -> (loss: Double, correct: Int) {
+        assembler.load(data, rows: rows)
+        var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
+        let output = model.forward(assembler.x, &context)
+        let value: Double
+        if fused, let layer = model.outputLayer as? any ActivatedLayer {
+            value = loss.value(logits: layer.logits, target: assembler.target)
+        } else {
+            value = loss.value(output: output, target: assembler.target)
+        }
+        return (value, countCorrect(output, data, rows))
+    }
+
+    /// Class scores of the last forward pass: the output, except for a multi-unit step layer,
+    /// whose 0/1 outputs tie, where the logits decide (multi-class perceptron).
+    private func countCorrect(_ output: Tensor, _ data: Dataset, _ rows: ArraySlice<Int>) -> Int {
+        var scores = output
+        if let layer = model.outputLayer as? any ActivatedLayer, layer.activation == .heaviside, outputWidth > 1 {
+            scores = layer.logits
+        }
+        let predicted = predictedClasses(scores, width: outputWidth)
+        return zip(predicted, rows).reduce(0) { $0 + ($1.0 == data.labels[$1.1] ? 1 : 0) }
+    }
+
+    /// Class probabilities (or outputs) for every row of `data`, in inference mode: [count, width].
+    public func predict(_ data: Dataset, batchSize: Int = 256) -> [[Double]] {
+        var out: [[Double]] = []
+        for range in batchRanges(count: data.count, size: batchSize) {
+            assembler.load(data, rows: Array(range)[...])
+            var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
+            let y = model.forward(assembler.x, &context)
+            for j in 0..<range.count { out.append((0..<outputWidth).map { y[j * outputWidth + $0] }) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import NNLayers
+import NNModel
+import NNTensor
+import NNTraining
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a recipe without data: decode it, infer every shape and count the parameters.")
+
+    @OptionGroup var recipe: RecipeOptions
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try recipe.load()
+            var rng = RNG(seed: UInt64(loaded.config.seed), stream: "init")
+            let model = try Model(spec: loaded.spec, rng: &rng)
+            let params = model.parameters.reduce(0) { $0 + $1.value.count }
+            let shapes = model.nodes.map { "\($0.layer.name) \(shapeText($0.outputShape))" }.joined(separator: " -> ")
+            print("\(recipe.config): OK")
+            print("  input \(shapeText(model.inputShape)) -> \(shapes)")
+            print("  \(grouped(params)) parameters, loss \(loaded.config.loss), optimizer \(loaded.config.optimizer.encode().entries?.first?.key ?? "?"), output \(loaded.config.output)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import NNTraining
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the model of a recipe, evaluate it on the test split and write the run folder.")
+
+    @OptionGroup var recipe: RecipeOptions
+
+    @Option(help: "The run folder (default: the recipe's output, runs/<name>).")
+    var output: String?
+
+    @Flag(help: "Replace the run folder if it already holds a run.")
+    var overwrite = false
+
+    @Option(help: "Progress display: bar (a terminal), epoch (one line per epoch) or none. Default: bar on a terminal, else epoch.")
+    var progress: ProgressStyle?
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try recipe.load(extra: output.map { ["output=\($0)"] } ?? [])
+            var job = FitJob(recipe: loaded, gemm: try gemmFromEnvironment())
+            job.overwrite = overwrite
+            let style = progress ?? .automatic
+            job.progress = style.makeReporter()
+            job.log = { if style != .none { print($0, terminator: "") } }
+            let result = try job.run()
+            print(String(format: "Test loss: %.4f - test accuracy: %.4f", result.testLoss, result.testAccuracy))
+            print("Run written to \(result.output)/ (\(String(format: "%.2f", result.seconds)) s of training)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import NNConfig
+import NNTensor
+import NNTraining
+
+/// The recipe to run and the changes made to it on the command line (shared by fit, check, summary).
+struct RecipeOptions: ParsableArguments {
+    @Argument(help: "The run recipe, e.g. configs/mlp.yaml.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a key of the recipe, e.g. --set training.epochs=5 (repeatable).", valueName: "key.path=value"))
+    var overrides: [String] = []
+
+    @Option(help: "The seed for the split, the initial weights, the shuffles and dropout (same as --set seed=N).")
+    var seed: Int?
+
+    /// Loads the recipe with the overrides (`--seed` and `extra` are overrides too).
+    func load(extra: [String] = []) throws -> Recipe {
+        var all = overrides
+        if let seed { all.append("seed=\(seed)") }
+        return try Recipe.load(path: config, overrides: all + extra)
+    }
+}
+
+/// Runs `body`, printing failures as one-line messages and exiting 2 for configuration errors
+/// and 1 for anything else (no stack traces).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let errors as ConfigErrors {
+        for e in errors.errors { printError(e.description) }
+        if errors.errors.count > 1 { printError("\(errors.errors.count) errors") }
+        throw ExitCode(2)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The GEMM backend from the environment (`NNRUN_GEMM`), or a one-line error.
+func gemmFromEnvironment() throws -> GEMM {
+    try GEMM.fromEnvironment(ProcessInfo.processInfo.environment)
+}
+
+extension ProgressStyle: ExpressibleByArgument {}
