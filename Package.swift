@@ -4,7 +4,7 @@ import PackageDescription
 // Dependencies point one way (DESIGN.md §2): a target never imports one listed above it here.
 //   nnrun -> NNTraining -> NNCheckpoint -> NNModel -> NNLayers -> NNTensor
 //                      \-> NNData -> NNTensor          (all of them -> NNConfig)
-// Only NNModel imports Yams; only NNTensor touches BLAS.
+// Only NNModel imports Yams; only NNTensor touches BLAS and the C kernels (CKernels).
 let package = Package(
     name: "nnrun",
     platforms: [.macOS(.v14)],
@@ -17,7 +17,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "NNConfig"),
-        .target(name: "NNTensor"),
+        .target(name: "CKernels"),
+        .target(name: "NNTensor", dependencies: ["CKernels"]),
         .target(name: "NNData", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNLayers", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNModel", dependencies: ["NNLayers", "NNConfig", .product(name: "Yams", package: "Yams")]),

@@ -52,11 +52,6 @@ struct BatchAssembler {
     }
 }
 
-/// Index ranges of consecutive batches of `size` over `count` items (the last may be smaller).
-func batchRanges(count: Int, size: Int) -> [Range<Int>] {
-    stride(from: 0, to: count, by: max(size, 1)).map { $0..<min($0 + size, count) }
-}
-
 /// Predicted classes: the argmax of each row, or score ≥ 0.5 for a one-unit output.
 func predictedClasses(_ scores: Tensor, width: Int) -> [Int] {
     if width == 1 { return (0..<scores.count).map { scores[$0] >= 0.5 ? 1 : 0 } }

@@ -65,7 +65,9 @@ public final class Adam: Optimizer {
         for p in parameters where p.isTrainable {
             let m = moments.get(p), v = velocities.get(p)
             switch p.value.dtype {
-            case .float32: update(p.value.f32, p.gradient.f32, m.f32, v.f32, p.value.count, alpha)
+            case .float32:
+                SIMDKernels.adam(p.value.f32, p.gradient.f32, m.f32, v.f32, p.value.count, b1: Float(1 - beta1),
+                                 b2: Float(1 - beta2), alpha: Float(alpha), eps: Float(epsilon))
             case .float64: update(p.value.f64, p.gradient.f64, m.f64, v.f64, p.value.count, alpha)
             }
         }
@@ -101,7 +103,9 @@ public final class RMSprop: Optimizer {
         for p in parameters where p.isTrainable {
             let s = squares.get(p), m = momentum > 0 ? velocity.get(p) : nil
             switch p.value.dtype {
-            case .float32: update(p.value.f32, p.gradient.f32, s.f32, m?.f32, p.value.count)
+            case .float32:
+                SIMDKernels.rmsprop(p.value.f32, p.gradient.f32, s.f32, m?.f32, p.value.count, rho: Float(rho),
+                                    lr: Float(learningRate), eps: Float(epsilon), mu: Float(momentum))
             case .float64: update(p.value.f64, p.gradient.f64, s.f64, m?.f64, p.value.count)
             }
         }

@@ -41,7 +41,7 @@ struct RunRecord {
         ]
         if let file = recipe.config.modelFile { entries.append(("model_file", .string(file))) }
         entries += [
-            ("config", resolved),
+            ("config", resolved.setting("data", to: recipe.config.data.resolved(for: splits.train).encode())),
             ("labels", .strings(splits.train.labelNames)),
             ("input_scaling", scaling.encode()),
             ("input_shape", .ints(model.inputShape)),

@@ -46,13 +46,13 @@ public final class Trainer {
     /// Runs `training.epochs` epochs, reporting to `progress`, and returns the history.
     public func fit(train: Dataset, validation: Dataset?, progress: any ProgressReporter) -> History {
         let batchSize = training.batchSize ?? max(train.count, 1)
-        let steps = batchRanges(count: train.count, size: batchSize).count
+        let steps = batchRanges(count: train.count, batchSize: batchSize).count
         for epoch in stride(from: history.epochs.count + 1, through: training.epochs, by: 1) {
             progress.epochBegin(epoch, of: training.epochs, steps: steps)
             let started = Clock.now()
             let order = epochOrder(count: train.count, seed: seed, epoch: epoch, shuffle: training.shuffle)
             var lossSum = 0.0, correct = 0, seen = 0
-            for (i, range) in batchRanges(count: train.count, size: batchSize).enumerated() {
+            for (i, range) in batchRanges(count: train.count, batchSize: batchSize).enumerated() {
                 let rows = order[range]
                 let (batchLoss, batchCorrect) = trainStep(train, rows: rows)
                 lossSum += batchLoss * Double(rows.count)
@@ -127,7 +127,7 @@ public final class Trainer {
     /// Loss and accuracy on a whole dataset, in inference mode.
     public func evaluate(_ data: Dataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
         var lossSum = 0.0, correct = 0
-        for range in batchRanges(count: data.count, size: batchSize) {
+        for range in batchRanges(count: data.count, batchSize: batchSize) {
             let r = evaluateRows(data, rows: Array(range)[...])
             lossSum += r.loss * Double(range.count)
             correct += r.correct
@@ -163,7 +163,7 @@ public final class Trainer {
     /// Class probabilities (or outputs) for every row of `data`, in inference mode: [count, width].
     public func predict(_ data: Dataset, batchSize: Int = 256) -> [[Double]] {
         var out: [[Double]] = []
-        for range in batchRanges(count: data.count, size: batchSize) {
+        for range in batchRanges(count: data.count, batchSize: batchSize) {
             assembler.load(data, rows: Array(range)[...])
             var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
             let y = model.forward(assembler.x, &context)
