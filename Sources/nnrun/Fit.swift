@@ -23,11 +23,11 @@ struct Fit: ParsableCommand {
             var job = FitJob(recipe: loaded, gemm: try gemmFromEnvironment())
             job.overwrite = overwrite
             let style = progress ?? .automatic
-            job.progress = style.makeReporter()
-            job.log = { if style != .none { print($0, terminator: "") } }
+            job.progress = style.makeReporter(write: writeOut)
+            job.log = { if style != .none { writeOut($0) } }
             let result = try job.run()
-            print(String(format: "Test loss: %.4f - test accuracy: %.4f", result.testLoss, result.testAccuracy))
-            print("Run written to \(result.output)/ (\(String(format: "%.2f", result.seconds)) s of training)")
+            writeOut(String(format: "Test loss: %.4f - test accuracy: %.4f\n", result.testLoss, result.testAccuracy))
+            writeOut("Run written to \(result.output)/ (\(String(format: "%.2f", result.seconds)) s of training)\n")
         }
     }
 }

@@ -41,6 +41,11 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Writes to standard output unbuffered, so progress lines and messages keep their order in a pipe.
+func writeOut(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
