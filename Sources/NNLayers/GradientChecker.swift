@@ -50,22 +50,7 @@ public enum GradientChecker {
 
         var result = Result()
         func compare(_ label: String, _ tensor: Tensor, _ analytic: [Double]) {
-            for i in 0..<tensor.count {
-                let saved = tensor[i]
-                tensor[i] = saved + h
-                let plus = objective()
-                tensor[i] = saved - h
-                let minus = objective()
-                tensor[i] = saved
-                let numeric = (plus - minus) / (2 * h)
-                let a = analytic[i]
-                let scale = max(abs(a), abs(numeric))
-                result.checked += 1
-                result.maxRelativeError = max(result.maxRelativeError, abs(a - numeric) / max(scale, 1e-12) * (scale > 1e-7 ? 1 : 0))
-                if abs(a - numeric) > atol + rtol * scale {
-                    result.failures.append("\(label)[\(i)]: analytic \(a) numeric \(numeric)")
-                }
-            }
+            result.compare(label, tensor, analytic, h: h, rtol: rtol, atol: atol, objective)
         }
         for (j, x) in inputs.enumerated() {
             guard let g = dx.indices.contains(j) ? dx[j] : nil else { continue }
@@ -83,21 +68,30 @@ public enum GradientChecker {
         if logits { loss.gradient(logits: output, target: target, into: g) } else { loss.gradient(output: output, target: target, into: g) }
         func f() -> Double { logits ? loss.value(logits: output, target: target) : loss.value(output: output, target: target) }
         var result = Result()
-        for i in 0..<output.count {
-            let saved = output[i]
-            output[i] = saved + h
-            let plus = f()
-            output[i] = saved - h
-            let minus = f()
-            output[i] = saved
+        result.compare("output", output, g.doubles, h: h, rtol: rtol, atol: atol, f)
+        return result
+    }
+}
+
+extension GradientChecker.Result {
+    /// Compares `analytic` with central differences of `objective` over every element of `tensor`.
+    mutating func compare(_ label: String, _ tensor: Tensor, _ analytic: [Double], h: Double, rtol: Double, atol: Double,
+                          _ objective: () -> Double) {
+        for i in 0..<tensor.count {
+            let saved = tensor[i]
+            tensor[i] = saved + h
+            let plus = objective()
+            tensor[i] = saved - h
+            let minus = objective()
+            tensor[i] = saved
             let numeric = (plus - minus) / (2 * h)
-            let scale = max(abs(g[i]), abs(numeric))
-            result.checked += 1
-            result.maxRelativeError = max(result.maxRelativeError, abs(g[i] - numeric) / max(scale, 1e-12) * (scale > 1e-7 ? 1 : 0))
-            if abs(g[i] - numeric) > atol + rtol * scale {
-                result.failures.append("output[\(i)]: analytic \(g[i]) numeric \(numeric)")
+            let a = analytic[i]
+            let scale = max(abs(a), abs(numeric))
+            checked += 1
+            if scale > 1e-7 { maxRelativeError = max(maxRelativeError, abs(a - numeric) / scale) }
+            if abs(a - numeric) > atol + rtol * scale {
+                failures.append("\(label)[\(i)]: analytic \(a) numeric \(numeric)")
             }
         }
-        return result
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import NNLayers
 import NNModel
-import NNTensor
 import NNTraining
 
 struct Check: ParsableCommand {
@@ -12,9 +11,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try recipe.load()
-            var rng = RNG(seed: UInt64(loaded.config.seed), stream: "init")
-            let model = try Model(spec: loaded.spec, rng: &rng)
+            let (loaded, model) = try recipe.loadModel()
             let params = model.parameters.reduce(0) { $0 + $1.value.count }
             let shapes = model.nodes.map { "\($0.layer.name) \(shapeText($0.outputShape))" }.joined(separator: " -> ")
             print("\(recipe.config): OK")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNConfig
+import NNModel
 import NNTensor
 import NNTraining
 
@@ -21,6 +22,13 @@ struct RecipeOptions: ParsableArguments {
         var all = overrides
         if let seed { all.append("seed=\(seed)") }
         return try Recipe.load(path: config, overrides: all + extra)
+    }
+
+    /// Loads the recipe and builds its model (shapes inferred, weights drawn from the seed).
+    func loadModel() throws -> (Recipe, Model) {
+        let recipe = try load()
+        var rng = RNG(seed: UInt64(recipe.config.seed), stream: "init")
+        return (recipe, try Model(spec: recipe.spec, rng: &rng))
     }
 }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import NNModel
-import NNTensor
 import NNTraining
 
 struct Summary: ParsableCommand {
@@ -11,9 +10,7 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try recipe.load()
-            var rng = RNG(seed: UInt64(loaded.config.seed), stream: "init")
-            let model = try Model(spec: loaded.spec, rng: &rng)
+            let (loaded, model) = try recipe.loadModel()
             print(summary(of: model, name: loaded.config.name))
         }
     }
