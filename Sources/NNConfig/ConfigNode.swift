@@ -119,3 +119,36 @@ public struct ConfigNode: Sendable, Equatable {
         return ConfigNode(.mapping(e), location: location)
     }
 }
+
+extension ConfigNode {
+    /// A copy whose nodes take their source positions from the nodes at the same key path in
+    /// `original` (where there is one). A resolved tree, re-encoded from decoded values, thus still
+    /// points errors at the lines of the file it came from; defaults the file did not write keep
+    /// their parent's position.
+    public func borrowingLocations(from original: ConfigNode?) -> ConfigNode {
+        var copy = self
+        copy.location = original?.location ?? location
+        switch kind {
+        case .scalar, .null:
+            break
+        case .sequence(let items):
+            let originals = original?.items ?? []
+            copy.kind = .sequence(items.enumerated().map { i, item in
+                item.borrowingLocations(from: i < originals.count ? originals[i] : nil).inheritingLocation(copy.location)
+            })
+        case .mapping(let entries):
+            copy.kind = .mapping(entries.map { entry in
+                let source = original?.entries?.first { $0.key == entry.key }
+                return Entry(key: entry.key, keyLocation: source?.keyLocation ?? entry.keyLocation,
+                             value: entry.value.borrowingLocations(from: source?.value).inheritingLocation(copy.location))
+            })
+        }
+        return copy
+    }
+
+    private func inheritingLocation(_ parent: SourceLocation?) -> ConfigNode {
+        var copy = self
+        if copy.location == nil { copy.location = parent }
+        return copy
+    }
+}

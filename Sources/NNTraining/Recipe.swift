@@ -24,7 +24,7 @@ public struct Recipe {
         }
         var recipe = try decode(tree, file: path, registry: registry)
         if !overrides.isEmpty {
-            let overridden = try Overrides.apply(overrides, to: recipe.config.encode().setting("model", to: recipe.spec.encode()))
+            let overridden = try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree))
             recipe = try decode(overridden, file: path, registry: registry)
         }
         recipe.config.modelFile = modelFile
