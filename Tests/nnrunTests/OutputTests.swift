@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// Golden output of the commands that print text: summary, check, help.
+@Suite struct OutputTests {
+    @Test func summaryOfTheShippedMLP() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["summary", "configs/mlp.yaml"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(result.stdout == """
+            Model: "digits-mlp"
+            ┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━┓
+            ┃ Layer (type)    ┃ Output Shape ┃ Param # ┃ Trainable ┃
+            ┡━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━┩
+            │ dense (Dense)   │ (None, 128)  │   8,320 │ Y         │
+            ├─────────────────┼──────────────┼─────────┼───────────┤
+            │ dense_1 (Dense) │ (None, 64)   │   8,256 │ Y         │
+            ├─────────────────┼──────────────┼─────────┼───────────┤
+            │ dense_2 (Dense) │ (None, 10)   │     650 │ Y         │
+            └─────────────────┴──────────────┴─────────┴───────────┘
+             Total params: 17,226 (67.29 KB)
+             Trainable params: 17,226 (67.29 KB)
+             Non-trainable params: 0 (0.00 B)
+             Activation memory: 808.00 B per sample (layer outputs, forward pass)
+
+            """)
+    }
+
+    @Test func summaryFollowsOverrides() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["summary", "configs/mlp.yaml", "--set", "model.layers[0].dense.units=32", "--set", "name=small"], in: dir)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.outputLines.first == #"Model: "small""#)
+        #expect(result.stdout.contains("│ dense (Dense)   │ (None, 32)   │   2,080 │ Y         │"))
+        #expect(result.stdout.contains(" Total params: 4,842 (18.91 KB)\n"))
+    }
+
+    @Test func checkOfTheShippedMLP() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["check", "configs/mlp.yaml"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(result.stdout == """
+            configs/mlp.yaml: OK
+              input (None, 64) -> dense (None, 128) -> dense_1 (None, 64) -> dense_2 (None, 10)
+              17,226 parameters, loss categorical_crossentropy, optimizer adam, output runs/digits-mlp
+
+            """)
+        #expect(CLI.listing(dir) == CLI.baseListing(), "check must not write anything")
+    }
+
+    @Test func checkReportsOverridesAndOutput() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["check", "configs/mlp.yaml", "--set", "optimizer=sgd", "--seed", "3"], in: dir)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.outputLines.last == "  17,226 parameters, loss categorical_crossentropy, optimizer sgd, output runs/digits-mlp")
+    }
+
+    // MARK: Help
+
+    @Test func fitHelpSnapshot() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["fit", "--help"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            OVERVIEW: Train the model of a recipe, evaluate it on the test split and write
+            the run folder.
+
+            USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--progress <progress>]
+
+            ARGUMENTS:
+              <config>                The run recipe, e.g. configs/mlp.yaml.
+
+            OPTIONS:
+              --set <key.path=value>  Override a key of the recipe, e.g. --set
+                                      training.epochs=5 (repeatable).
+              --seed <seed>           The seed for the split, the initial weights, the
+                                      shuffles and dropout (same as --set seed=N).
+              --output <output>       The run folder (default: the recipe's output,
+                                      runs/<name>).
+              --overwrite             Replace the run folder if it already holds a run.
+              --progress <progress>   Progress display: bar (a terminal), epoch (one line
+                                      per epoch) or none. Default: bar on a terminal, else
+                                      epoch. (values: bar, epoch, none)
+              --version               Show the version.
+              -h, --help              Show help information.
+
+
+            """)
+    }
+
+    static let recipeOptions = [
+        "<config> The run recipe, e.g. configs/mlp.yaml.",
+        "--set <key.path=value> Override a key of the recipe, e.g. --set training.epochs=5 (repeatable).",
+        "--seed <seed> The seed for the split, the initial weights, the shuffles and dropout (same as --set seed=N).",
+        "-h, --help Show help information.",
+    ]
+
+    @Test(arguments: [
+        (["--help"], [
+            "OVERVIEW: Train and inspect neural networks described in YAML.",
+            "Exit status: 0 on success, 2 for a configuration error, 1 for any other failure.",
+            "USAGE: nnrun <subcommand>",
+            "--version Show the version.",
+            "fit Train the model of a recipe, evaluate it on the test split and write the run folder.",
+            "check Validate a recipe without data: decode it, infer every shape and count the parameters.",
+            "summary Print the model of a recipe as Keras' summary table, with parameter and memory counts.",
+            "bench Time a built-in benchmark job and print one JSON line",
+        ]),
+        (["fit", "--help"], recipeOptions + [
+            "USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--progress <progress>]",
+            "--output <output> The run folder (default: the recipe's output, runs/<name>).",
+            "--overwrite Replace the run folder if it already holds a run.",
+            "--progress <progress> Progress display: bar (a terminal), epoch (one line per epoch) or none. Default: bar on a terminal, else epoch. (values: bar, epoch, none)",
+        ]),
+        (["check", "--help"], recipeOptions + [
+            "OVERVIEW: Validate a recipe without data: decode it, infer every shape and count the parameters.",
+            "USAGE: nnrun check <config> [--set <key.path=value> ...] [--seed <seed>]",
+        ]),
+        (["summary", "--help"], recipeOptions + [
+            "OVERVIEW: Print the model of a recipe as Keras' summary table, with parameter and memory counts.",
+            "USAGE: nnrun summary <config> [--set <key.path=value> ...] [--seed <seed>]",
+        ]),
+        (["bench", "--help"], [
+            "USAGE: nnrun bench <job> [--epochs <epochs>]",
+            "<job> The job: mlp. (values: mlp)",
+            "--epochs <epochs> Epochs to train. (default: 100)",
+            "mlp: the digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs",
+        ]),
+        (["help", "fit"], ["USAGE: nnrun fit <config>", "--overwrite Replace the run folder if it already holds a run."]),
+    ])
+    func helpListsEveryOption(_ args: [String], _ expected: [String]) throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(args, in: dir)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        let text = result.stdout.collapsingWhitespace
+        for line in expected {
+            #expect(text.contains(line), "missing: \(line)\n\(result.stdout)")
+        }
+    }
+
+    /// Every recipe in configs/ checks, and trains for one epoch.
+    @Test(arguments: ((try? FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("configs").path)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted())
+    func shippedRecipesCheckAndFit(_ file: String) throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let check = try CLI.run(["check", "configs/\(file)"], in: dir)
+        #expect(check.status == 0, "\(check)")
+        #expect(check.outputLines.first == "configs/\(file): OK")
+        let summary = try CLI.run(["summary", "configs/\(file)"], in: dir)
+        #expect(summary.status == 0, "\(summary)")
+        let fit = try CLI.run(["fit", "configs/\(file)", "--set", "training.epochs=1", "--output", "out", "--progress", "none"], in: dir)
+        #expect(fit.status == 0, "\(fit)")
+        #expect(CLI.listing(dir.appendingPathComponent("out")) == ["history.csv", "metrics.json", "model.json", "split.json"])
+    }
+
+    @Test func aMissingConfigArgumentIsAUsageError() throws {
+        let dir = try CLI.sandbox()
+        defer { CLI.remove(dir) }
+        let result = try CLI.run(["fit"], in: dir)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("Missing expected argument '<config>'"))
+    }
+}
