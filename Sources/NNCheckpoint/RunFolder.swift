@@ -37,6 +37,10 @@ public enum RunFolder {
             throw RunFolderError(path: parent, reason: "cannot create a temporary folder: \(errorText())")
         }
         let tmp = String(cString: tmpPointer)
+        // mkdtemp makes the folder 0700; give it the mode a plain mkdir would (0777 less the umask).
+        let mask = umask(0)
+        umask(mask)
+        chmod(tmp, 0o777 & ~mask)
         do {
             for (name, contents) in files {
                 try writeFile("\(tmp)/\(name)", contents)

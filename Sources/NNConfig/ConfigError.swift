@@ -76,7 +76,7 @@ public func didYouMean(_ word: String, among candidates: [String]) -> String? {
     }
     guard let (candidate, distance) = best else { return nil }
     let limit = max(2, min(w.count, candidate.count) / 3)
-    return distance <= limit && distance > 0 ? candidate : nil
+    return distance <= limit && candidate != word ? candidate : nil
 }
 
 /// Levenshtein distance with transpositions counted as one edit (optimal string alignment).

@@ -9,7 +9,7 @@ extension ConfigNode {
         case .null:
             return "null"
         case .scalar(let t, let quoted):
-            if !quoted, t == "true" || t == "false" || ConfigScalar.double(self) != nil { return t }
+            if !quoted, t == "true" || t == "false" || ConfigNode.isJSONNumber(t) { return t }
             return ConfigNode.jsonString(t)
         case .sequence(let items):
             if items.isEmpty { return "[]" }
@@ -23,6 +23,25 @@ extension ConfigNode {
                 inner + ConfigNode.jsonString($0.key) + ": " + $0.value.jsonText(indent: indent + 1)
             }.joined(separator: ",\n") + "\n\(pad)}"
         }
+    }
+
+    /// True when `t` is a number in JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isJSONNumber(_ t: String) -> Bool {
+        var c = Array(t.utf8)[...]
+        func digits() -> Int {
+            let n = c.prefix { $0 >= 48 && $0 <= 57 }.count
+            c = c.dropFirst(n)
+            return n
+        }
+        if c.first == UInt8(ascii: "-") { c = c.dropFirst() }
+        if c.first == UInt8(ascii: "0") { c = c.dropFirst() } else if digits() == 0 { return false }
+        if c.first == UInt8(ascii: ".") { c = c.dropFirst(); if digits() == 0 { return false } }
+        if c.first == UInt8(ascii: "e") || c.first == UInt8(ascii: "E") {
+            c = c.dropFirst()
+            if c.first == UInt8(ascii: "+") || c.first == UInt8(ascii: "-") { c = c.dropFirst() }
+            if digits() == 0 { return false }
+        }
+        return c.isEmpty
     }
 
     /// `s` as a JSON string literal.

@@ -74,11 +74,13 @@ public final class MappingReader {
     }
 
     /// A finite real number in `range` (`min` excluded when `exclusiveMin`).
-    public func double(_ key: String, default def: Double? = nil, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, exclusiveMin: Bool = false) -> Double {
+    public func double(_ key: String, default def: Double? = nil, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, exclusiveMin: Bool = false, exclusiveMax: Bool = false) -> Double {
         guard let v = value(key) else { return missing(key, def, 0) }
-        let expected = "a number" + describe(range, exclusiveMin: exclusiveMin)
+        let expected = "a number" + describe(range, exclusiveMin: exclusiveMin, exclusiveMax: exclusiveMax)
         guard let d = ConfigScalar.double(v) else { return bad(v, key, expected, def ?? 0) }
-        guard range.contains(d), !(exclusiveMin && d == range.lowerBound) else { return bad(v, key, expected, def ?? 0) }
+        guard range.contains(d), !(exclusiveMin && d == range.lowerBound), !(exclusiveMax && d == range.upperBound) else {
+            return bad(v, key, expected, def ?? 0)
+        }
         return d
     }
 
@@ -140,6 +142,10 @@ public final class MappingReader {
 
     private func missing<T>(_ key: String, _ def: T?, _ placeholder: T) -> T {
         if let def { return def }
+        if let present = node[key] {
+            diagnostics.report(present, childPath(key), "received null, but \"\(key)\" is required")
+            return placeholder
+        }
         diagnostics.report(node, childPath(key), "missing required key \"\(key)\"")
         return placeholder
     }
@@ -158,15 +164,16 @@ public final class MappingReader {
         }
     }
 
-    private func describe(_ r: ClosedRange<Double>, exclusiveMin: Bool) -> String {
+    private func describe(_ r: ClosedRange<Double>, exclusiveMin: Bool, exclusiveMax: Bool) -> String {
         let big = Double.greatestFiniteMagnitude
         let lo = ConfigNode.formatNumber(r.lowerBound).replacingSuffix(".0")
         let hi = ConfigNode.formatNumber(r.upperBound).replacingSuffix(".0")
+        let lower = (exclusiveMin ? "> " : ">= ") + lo, upper = (exclusiveMax ? "< " : "<= ") + hi
         switch (r.lowerBound == -big, r.upperBound == big) {
         case (true, true): return ""
-        case (false, true): return exclusiveMin ? " > \(lo)" : " >= \(lo)"
-        case (true, false): return " <= \(hi)"
-        case (false, false): return exclusiveMin ? " in (\(lo), \(hi)]" : " from \(lo) to \(hi)"
+        case (false, true): return " " + lower
+        case (true, false): return " " + upper
+        case (false, false): return exclusiveMin || exclusiveMax ? " \(lower) and \(upper)" : " from \(lo) to \(hi)"
         }
     }
 }

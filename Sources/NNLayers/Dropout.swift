@@ -22,7 +22,7 @@ public final class Dropout: Layer {
     }
 
     public convenience init(name: String, _ r: MappingReader) {
-        let rate = r.double("rate", default: 0.5, in: 0...0.999999)
+        let rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
         r.finish()
         self.init(name: name, rate: rate)
     }

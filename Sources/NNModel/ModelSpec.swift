@@ -44,13 +44,15 @@ public struct ModelSpec {
             guard let tagged = Tagged(item, path: itemPath, known: registry.typeNames, what: "layer type",
                                       diagnostics: diagnostics),
                   let options = MappingReader(tagged.body, path: tagged.path, diagnostics: diagnostics) else { continue }
-            let count = typeCounts[tagged.type, default: 0]
-            typeCounts[tagged.type] = count + 1
-            var name = count == 0 ? tagged.type : "\(tagged.type)_\(count)"
+            var name: String
             if options.has("name") {
                 name = options.string("name")
                 if name.isEmpty { options.report("name", "a layer name cannot be empty") }
             } else {
+                // Keras' automatic names: dense, dense_1, dense_2, ... counting unnamed layers only.
+                let count = typeCounts[tagged.type, default: 0]
+                typeCounts[tagged.type] = count + 1
+                name = count == 0 ? tagged.type : "\(tagged.type)_\(count)"
                 options.allow("name")
             }
             if names[name] != nil {

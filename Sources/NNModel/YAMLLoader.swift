@@ -81,8 +81,7 @@ public enum YAMLLoader {
     }
 
     private static func tooLarge(_ path: String, _ size: Int) -> ConfigError {
-        let mib = String(format: "%.1f", Double(size) / Double(1 << 20))
-        return fileError(path, "file is \(mib) MiB, larger than the 1 MiB limit for a config")
+        fileError(path, "file is \(size) bytes, larger than the limit of \(maxBytes) bytes (1 MiB) for a config")
     }
 
     /// Decodes UTF-8 strictly; an invalid sequence is reported with its byte offset and position.

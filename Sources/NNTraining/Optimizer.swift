@@ -32,7 +32,7 @@ public enum OptimizerConfig: Equatable, Sendable {
         guard let t = Tagged(node, path: path, known: names, what: "optimizer", diagnostics: diagnostics),
               let r = MappingReader(t.body, path: t.path, diagnostics: diagnostics) else { return fallback }
         defer { r.finish() }
-        let positive = 0.0...1e6
+        let positive = 0.0...Double.greatestFiniteMagnitude
         switch t.type {
         case "sgd":
             return .sgd(learningRate: r.double("learning_rate", default: 0.01, in: positive, exclusiveMin: true),
@@ -45,7 +45,7 @@ public enum OptimizerConfig: Equatable, Sendable {
             return .perceptron(learningRate: r.double("learning_rate", default: 1, in: positive, exclusiveMin: true))
         default:
             return .adam(learningRate: r.double("learning_rate", default: 0.001, in: positive, exclusiveMin: true),
-                         beta1: r.double("beta_1", default: 0.9, in: 0...0.999999), beta2: r.double("beta_2", default: 0.999, in: 0...0.999999),
+                         beta1: r.double("beta_1", default: 0.9, in: 0...1, exclusiveMax: true), beta2: r.double("beta_2", default: 0.999, in: 0...1, exclusiveMax: true),
                          epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
         }
     }

@@ -53,10 +53,12 @@ public struct Recipe {
             let ok = trainable.count == 1 && (trainable[0].layer as? Dense)?.activation == .heaviside
                 && spec.layers.last?.layer === trainable[0].layer
             if !ok {
-                diagnostics.report(tree["optimizer"], "optimizer", "the perceptron rule trains exactly one dense layer with activation heaviside, as the model's last layer (flatten may come before it)")
+                let found = trainable.map { l in "\(l.layer.name) (\((l.layer as? Dense)?.activation.name ?? l.layer.typeName))" }
+                diagnostics.report(tree["optimizer"], "optimizer", "the perceptron rule trains exactly one dense layer with activation heaviside, as the model's last layer (flatten may come before it); this model has \(found.isEmpty ? "none" : found.joined(separator: ", "))")
             }
         } else if let first = stepLayers.first {
-            diagnostics.report(first.node, first.path, "heaviside is a step function: its derivative is zero almost everywhere, so \(config.optimizer.encode().entries?.first?.key ?? "gradient descent") cannot train through it. Use optimizer: perceptron (one dense layer with heaviside), or a differentiable activation such as sigmoid")
+            let activation = first.node.entries?.first?.value["activation"]
+            diagnostics.report(activation ?? first.node, activation == nil ? first.path : first.path + ".activation", "heaviside is a step function: its derivative is zero almost everywhere, so \(config.optimizer.encode().entries?.first?.key ?? "gradient descent") cannot train through it. Use optimizer: perceptron (one dense layer with heaviside), or a differentiable activation such as sigmoid")
         }
     }
 
@@ -84,9 +86,11 @@ public struct Recipe {
 extension Recipe {
     /// Decodes a recipe from text whose `model` is inline (benchmarks, tests).
     public static func parse(_ text: String, file: String, overrides: [String] = [], registry: LayerRegistry = .builtIn) throws -> Recipe {
-        var recipe = try decode(try YAMLLoader.parse(text, file: file), file: file, registry: registry)
+        let tree = try YAMLLoader.parse(text, file: file)
+        var recipe = try decode(tree, file: file, registry: registry)
         if !overrides.isEmpty {
-            recipe = try decode(try Overrides.apply(overrides, to: recipe.resolved), file: file, registry: registry)
+            recipe = try decode(try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree)),
+                                file: file, registry: registry)
         }
         return recipe
     }

@@ -9,12 +9,33 @@ struct NNRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nnrun",
         abstract: "Train and inspect neural networks described in YAML.",
-        discussion: "Exit status: 0 on success, 2 for a configuration error, 1 for any other failure.",
+        discussion: "Exit status: 0 on success, 2 for a configuration or command-line error, 1 for any other failure.",
         version: versionText(),
         subcommands: [Fit.self, Check.self, Summary.self, Bench.self])
 
+    /// Parses and runs a command. Command-line mistakes print one line and exit 2, like config
+    /// errors (ArgumentParser would print usage and exit 64); `--help` and `--version` print as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            printError("error: \(text) (see 'nnrun --help')")
+            Foundation.exit(2)
+        }
+    }
+
     static func versionText() -> String {
-        let gemm = (try? GEMM.fromEnvironment(ProcessInfo.processInfo.environment))?.backendDescription ?? "unavailable"
+        let gemm: String
+        do {
+            gemm = try GEMM.fromEnvironment(ProcessInfo.processInfo.environment).backendDescription
+        } catch {
+            gemm = "error: \(error)"
+        }
         return "nnrun \(nnrunVersion)\nGEMM backend: \(gemm)"
     }
 }

@@ -26,6 +26,7 @@ struct RecipeOptions: ParsableArguments {
 
     /// Loads the recipe and builds its model (shapes inferred, weights drawn from the seed).
     func loadModel() throws -> (Recipe, Model) {
+        _ = try gemmFromEnvironment()   // a bad NNRUN_GEMM is an error for every verb
         let recipe = try load()
         var rng = RNG(seed: UInt64(recipe.config.seed), stream: "init")
         return (recipe, try Model(spec: recipe.spec, rng: &rng))

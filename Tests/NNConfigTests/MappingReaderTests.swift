@@ -154,7 +154,7 @@ import Testing
         _ = r.double("d", default: 0, in: -Double.greatestFiniteMagnitude...1)
         #expect(d.lines == [
             "t.yaml:1:1: training.a: received -0.1, expected a number >= 0",
-            "t.yaml:2:1: training.b: received 0, expected a number in (0, 1000000]",
+            "t.yaml:2:1: training.b: received 0, expected a number > 0 and <= 1000000",
             "t.yaml:3:1: training.c: received 1.5, expected a number from 0 to 1",
             "t.yaml:4:1: training.d: received 2, expected a number <= 1",
         ])

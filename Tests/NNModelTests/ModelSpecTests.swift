@@ -49,7 +49,7 @@ enum TestModels {
         #expect(spec.inputShape == [8, 8, 1])
     }
 
-    @Test func explicitNamesReplaceTheDefaultAndStillCountTheType() throws {
+    @Test func explicitNamesTakeNoNumberFromTheDefaults() throws {
         let spec = try TestModels.valid("""
             input: [64]
             layers:
@@ -60,9 +60,8 @@ enum TestModels {
         let names = spec.layers.map(\.layer.name)
         #expect(names[0] == "hidden")
         #expect(names[2] == "logits")
-        // The unnamed layer gets a default name of its type. (Keras would call it `dense`, since an
-        // explicit name takes no number; nnrun currently calls it `dense_1`. Not pinned here.)
-        #expect(names[1] == "dense" || names[1] == "dense_1")
+        // The unnamed layer gets its type's first default name: an explicit name takes no number (Keras).
+        #expect(names[1] == "dense")
         #expect(Set(names).count == names.count)
     }
 
@@ -81,11 +80,13 @@ enum TestModels {
             input: [64]
             layers:
               - dense: {units: 32, name: dense_1}
+              - dense: {units: 16}
               - dense: {units: 10}
             """)
+        // Automatic names count unnamed layers only (dense, then dense_1), as Keras does.
         #expect(errors.count == 1)
         #expect(errors.first?.contains(#"duplicate layer name "dense_1""#) == true)
-        #expect(errors.first?.hasPrefix("model.yaml:4:") == true)
+        #expect(errors.first?.hasPrefix("model.yaml:5:") == true)
     }
 
     @Test func emptyNameIsAnError() throws {

@@ -230,7 +230,7 @@ private func temporaryDirectory() throws -> URL {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("big.yaml")
         try Data(repeating: UInt8(ascii: "#"), count: 2 << 20).write(to: file)
-        #expect(loadError(file.path) == "\(file.path): file is 2.0 MiB, larger than the 1 MiB limit for a config")
+        #expect(loadError(file.path) == "\(file.path): file is 2097152 bytes, larger than the limit of 1048576 bytes (1 MiB) for a config")
     }
 
     @Test func invalidUTF8NamesTheByteOffset() throws {

@@ -195,9 +195,7 @@ private let availableBackends: [GEMMBackendKind] =
             """
         let recipe = try Recipe.parse(text, file: "inline.yaml", overrides: ["training.epochs=1"])
         let error = try #require(throws: ConfigErrors.self) { _ = try FitJob(recipe: recipe, gemm: GEMM(kind: .builtin)).run(write: false) }
-        withKnownIssue("Recipe.parse applies overrides to recipe.resolved without borrowingLocations(from:), unlike Recipe.load") {
-            #expect(error.description == "inline.yaml:6:7: model.layers[0].dense: the output layer has 7 units but the data has 10 classes; use units: 10")
-        }
+        #expect(error.description == "inline.yaml:6:7: model.layers[0].dense: the output layer has 7 units but the data has 10 classes; use units: 10")
     }
 
     // MARK: Writing the run folder

@@ -105,7 +105,7 @@ import Testing
     @Test(arguments: [
         (["--help"], [
             "OVERVIEW: Train and inspect neural networks described in YAML.",
-            "Exit status: 0 on success, 2 for a configuration error, 1 for any other failure.",
+            "Exit status: 0 on success, 2 for a configuration or command-line error, 1 for any other failure.",
             "USAGE: nnrun <subcommand>",
             "--version Show the version.",
             "fit Train the model of a recipe, evaluate it on the test split and write the run folder.",
