@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A failure to create or write a run folder: one line naming the path.
@@ -8,9 +9,13 @@ public struct RunFolderError: Error, CustomStringConvertible {
 }
 
 /// Writes a run folder (`runs/NAME/`) all at once: every file goes into a temporary folder beside
-/// the target (`runs/.NAME.tmp-XXXXXX`), each file and the folder are fsynced, then one rename
-/// makes it visible. A crash at any moment leaves either no folder, or the previous one, or the
-/// complete new one; never a half-written file under the final name.
+/// the target (`runs/.NAME.tmp-XXXXXX`), each file and the folder are fsynced, then a rename makes
+/// it visible. A crash at any moment leaves the previous folder, or the complete new one, or (only
+/// while replacing, between two renames) neither under the final name with the previous one kept
+/// as `.NAME.old-PID`; never a half-written file under the final name.
+///
+/// Only run folders (holding a `model.json`) are ever replaced, so `--overwrite` cannot delete a
+/// folder of other files by mistake.
 public enum RunFolder {
     /// Throws unless `path` can receive a run: it must not exist, be an empty folder, or
     /// `overwrite` must be true (then it must be a folder).
@@ -20,7 +25,11 @@ public enum RunFolder {
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
             throw RunFolderError(path: path, reason: "exists and is not a folder")
         }
-        if !overwrite && !isEmptyFolder(path) {
+        if isEmptyFolder(path) { return }
+        guard access("\(path)/model.json", F_OK) == 0 else {
+            throw RunFolderError(path: path, reason: "exists and is not a run folder (no model.json); choose another --output")
+        }
+        if !overwrite {
             throw RunFolderError(path: path, reason: "already holds a run; pass --overwrite to replace it, or --output DIR to write elsewhere")
         }
     }
@@ -32,6 +41,7 @@ public enum RunFolder {
         let parent = parentFolder(of: path)
         try makeFolders(parent)
         let base = lastComponent(of: path)
+        removeLeftovers(of: base, in: parent)
         var template = Array("\(parent)/.\(base).tmp-XXXXXX".utf8CString)
         guard let tmpPointer = mkdtemp(&template) else {
             throw RunFolderError(path: parent, reason: "cannot create a temporary folder: \(errorText())")
@@ -83,7 +93,7 @@ public enum RunFolder {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw RunFolderError(path: path, reason: "cannot open folder: \(errorText())") }
         defer { close(fd) }
-        _ = fsync(fd)
+        guard fsync(fd) == 0 else { throw RunFolderError(path: path, reason: "fsync failed: \(errorText())") }
     }
 
     /// Creates `path` and its missing parents.
@@ -107,16 +117,17 @@ public enum RunFolder {
         return true
     }
 
-    /// Deletes a folder written by `write` (files only, one level: run folders are flat).
-    static func removeTree(_ path: String) {
-        if let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-                if name != "." && name != ".." { unlink("\(path)/\(name)") }
-            }
-            closedir(dir)
+    /// Deletes `.NAME.tmp-*` and `.NAME.old-*` folders that an interrupted write left beside the run.
+    static func removeLeftovers(of base: String, in parent: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix(".\(base).tmp-") || name.hasPrefix(".\(base).old-") {
+            removeTree("\(parent)/\(name)")
         }
-        rmdir(path)
+    }
+
+    /// Deletes a folder and everything in it.
+    static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     static func parentFolder(of path: String) -> String {

@@ -23,7 +23,7 @@ public struct Tagged {
             body = entries[0].value
             if case .null = body.kind { body = ConfigNode(.mapping([]), location: body.location) }
         default:
-            diagnostics.report(node, path, "received \(node.brief), expected a \(what) written as a one-key mapping such as {\(known.first ?? "name"): {...}}")
+            diagnostics.report(node, path, "received \(node.brief), expected a \(what) written as a one-key mapping such as {\(known.contains("dense") ? "dense" : known.first ?? "name"): {...}}")
             return nil
         }
         guard known.contains(type) else {

@@ -1,40 +1,26 @@
 import Foundation
+import NNConfig
 
 /// Finding and reading data files named in a configuration.
 public enum DataFile {
     /// The largest data file nnrun reads: 512 MiB. Checked before anything is parsed.
     public static let maxBytes = 512 << 20
 
-    /// The file that a configuration's `path` names.
+    /// The file that a configuration's `path` names, found as `ConfigPaths` looks for files: as
+    /// written, then next to the configuration file (`baseDirectory`), then in that folder's parent.
     ///
-    /// An absolute path is used as it is. A relative one is looked up in the current directory
-    /// first, then in `baseDirectory` (the folder of the configuration file), and the first that
-    /// exists wins. The result keeps the user's spelling when the current directory matched, so
-    /// messages show `data/iris.csv` rather than a long absolute path.
-    ///
-    /// Throws `DataFileError` ("no such file (looked in ...)") when neither exists, or when the
-    /// path names a directory.
+    /// Throws `DataFileError` ("no such file (looked for ...)") when none exists, or when the path
+    /// names a directory.
     public static func resolve(_ path: String, baseDirectory: String?) throws -> String {
-        let fm = FileManager.default
         guard !path.isEmpty else { throw DataFileError(path: path, reason: "the path is empty") }
-        var candidates = [path]
-        if !path.hasPrefix("/"), let base = baseDirectory, !base.isEmpty {
-            let joined = base.hasSuffix("/") ? base + path : base + "/" + path
-            if joined != path { candidates.append(joined) }
+        guard let found = ConfigPaths.locate(path, configFolder: baseDirectory) else {
+            throw DataFileError(path: path, reason: "no such file (\(ConfigPaths.lookedIn(path, configFolder: baseDirectory)))")
         }
-        for candidate in candidates {
-            var isDirectory: ObjCBool = false
-            if fm.fileExists(atPath: candidate, isDirectory: &isDirectory) {
-                if isDirectory.boolValue {
-                    throw DataFileError(path: candidate, reason: "it is a directory, expected a file")
-                }
-                return candidate
-            }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: found, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw DataFileError(path: found, reason: "it is a directory, expected a file")
         }
-        if path.hasPrefix("/") { throw DataFileError(path: path, reason: "no such file") }
-        var places = [fm.currentDirectoryPath]
-        if let base = baseDirectory, !base.isEmpty, candidates.count > 1 { places.append(base) }
-        throw DataFileError(path: path, reason: "no such file (looked in \(places.joined(separator: " and ")))")
+        return found
     }
 
     /// The bytes of the file at `path`, refusing files larger than `maxBytes` before reading them

@@ -31,7 +31,14 @@ public func loadDataset(_ config: DataConfig, baseDirectory: String?) throws -> 
     case .digits:
         dataset = Dataset.digits()
     case .csv(let path, let label):
-        let reader = try CSVReader.open(path, baseDirectory: baseDirectory)
+        let reader: CSVReader
+        do {
+            reader = try CSVReader.open(path, baseDirectory: baseDirectory)
+        } catch let error as DataFileError {
+            // A file the recipe names that is not there is a mistake in the recipe: point at it.
+            throw ConfigErrors([origin.error(origin.csvPath ?? origin.source, "source.csv.path",
+                                             "cannot read data file \"\(path)\": \(error.reason)")])
+        }
         guard let column = reader.columnIndex(label) else {
             let columns = reader.header.map { "\"\($0)\"" }.joined(separator: ", ")
             let written = origin.label != nil

@@ -1,3 +1,4 @@
+import NNConfig
 import NNTensor
 
 /// Elementwise (softmax: row-wise) activation functions, by their Keras names.
@@ -107,4 +108,13 @@ public enum Activation: Sendable, Equatable {
             }
         }
     }
+}
+
+extension Activation {
+    /// Reads an `activation:` key: one of `Activation.names`.
+    static func decode(_ r: MappingReader, _ key: String, default def: Activation) -> Activation {
+        Activation(name: r.choice(key, Activation.names, default: def.name)) ?? def
+    }
+
+    func encode() -> ConfigNode { .string(name) }
 }

@@ -9,38 +9,51 @@ public final class ActivationLayer: ActivatedLayer {
     /// The YAML type names this layer answers to.
     public static let typeNames = ["activation", "relu", "sigmoid", "tanh", "softmax", "linear", "heaviside", "leaky_relu"]
 
-    public let typeName: String
+    public struct Config: LayerConfig, Equatable {
+        public let typeName: String
+        public var activation: Activation
+
+        public init(typeName: String, activation: Activation) {
+            self.typeName = typeName
+            self.activation = activation
+        }
+
+        /// Decodes the options of `typeName` (only `leaky_relu` and `activation` have any).
+        public init(typeName: String, _ r: MappingReader) {
+            self.typeName = typeName
+            switch typeName {
+            case "activation": activation = Activation.decode(r, "activation", default: .linear)
+            case "leaky_relu": activation = .leakyReLU(slope: r.double("negative_slope", default: 0.3, in: 0...1e6))
+            default: activation = Activation(name: typeName) ?? .linear
+            }
+            r.finish()
+        }
+
+        public func encode() -> ConfigNode {
+            switch (typeName, activation) {
+            case ("activation", _): return .map([("activation", activation.encode())])
+            case (_, .leakyReLU(let s)): return .map([("negative_slope", .double(s))])
+            default: return .map([])
+            }
+        }
+
+        public func makeLayer(name: String) -> any Layer { ActivationLayer(name: name, config: self) }
+        public var outputActivation: Activation? { activation }
+    }
+
     public let name: String
-    public let activation: Activation
+    public let settings: Config
+    public var config: any LayerConfig { settings }
+    public var activation: Activation { settings.activation }
+    public let parameters: [Parameter] = []
     public private(set) var outputShape: [Int] = []
     public private(set) var logits = Tensor(zeros: [0])
     private var output = Tensor(zeros: [0])
     private var gradient = Tensor(zeros: [0])
 
-    public init(name: String, typeName: String, activation: Activation) {
+    public init(name: String, config: Config) {
         self.name = name
-        self.typeName = typeName
-        self.activation = activation
-    }
-
-    /// Decodes the options of `typeName` (only `leaky_relu` and `activation` have any).
-    public convenience init(name: String, typeName: String, _ r: MappingReader) {
-        let activation: Activation
-        switch typeName {
-        case "activation": activation = decodeActivation(r, "activation", default: .linear)
-        case "leaky_relu": activation = .leakyReLU(slope: r.double("negative_slope", default: 0.3, in: 0...1e6))
-        default: activation = Activation(name: typeName) ?? .linear
-        }
-        r.finish()
-        self.init(name: name, typeName: typeName, activation: activation)
-    }
-
-    public func configNode() -> ConfigNode {
-        switch (typeName, activation) {
-        case ("activation", _): return .map([("activation", encodeActivation(activation))])
-        case (_, .leakyReLU(let s)): return .map([("negative_slope", .double(s))])
-        default: return .map([])
-        }
+        self.settings = config
     }
 
     public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {

@@ -9,7 +9,8 @@ import NNTensor
 /// YAML (Keras' `Dense`): `dense: {units: 64, activation: relu, use_bias: true,
 /// kernel_initializer: glorot_uniform, bias_initializer: zeros}`; only `units` is required.
 public final class Dense: ActivatedLayer {
-    public struct Config: Equatable, Sendable {
+    public struct Config: LayerConfig, Equatable {
+        public let typeName = "dense"
         public var units: Int
         public var activation: Activation = .linear
         public var useBias = true
@@ -23,7 +24,7 @@ public final class Dense: ActivatedLayer {
 
         public init(_ r: MappingReader) {
             units = r.int("units", in: 1...1_000_000)
-            activation = decodeActivation(r, "activation", default: .linear)
+            activation = Activation.decode(r, "activation", default: .linear)
             useBias = r.bool("use_bias", default: true)
             kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
             biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
@@ -31,15 +32,18 @@ public final class Dense: ActivatedLayer {
         }
 
         public func encode() -> ConfigNode {
-            .map([("units", .int(units)), ("activation", encodeActivation(activation)), ("use_bias", .bool(useBias)),
+            .map([("units", .int(units)), ("activation", activation.encode()), ("use_bias", .bool(useBias)),
                   ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
         }
+
+        public func makeLayer(name: String) -> any Layer { Dense(name: name, config: self) }
+        public var outputActivation: Activation? { activation }
     }
 
-    public let typeName = "dense"
     public let name: String
-    public let config: Config
-    public var activation: Activation { config.activation }
+    public let settings: Config
+    public var config: any LayerConfig { settings }
+    public var activation: Activation { settings.activation }
     public private(set) var outputShape: [Int] = []
     public private(set) var kernel = Parameter(name: "kernel", value: Tensor(zeros: [0, 0]))
     public private(set) var bias: Parameter?
@@ -52,56 +56,55 @@ public final class Dense: ActivatedLayer {
 
     public init(name: String, config: Config) {
         self.name = name
-        self.config = config
+        self.settings = config
     }
 
     public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
-
-    public func configNode() -> ConfigNode { config.encode() }
 
     public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {
         let shape = try singleInput(inputShapes, typeName)
         guard shape.count == 1 else {
             throw LayerError("dense expects a flat input (one axis per sample), got shape \(shapeText(shape)); add a flatten layer before it")
         }
-        let w = Tensor(zeros: [shape[0], config.units], dtype: dtype)
-        config.kernelInitializer.fill(w, rng: &rng)
+        _ = try elementCount([shape[0], settings.units], what: "the kernel of \(name)")
+        let w = Tensor(zeros: [shape[0], settings.units], dtype: dtype)
+        settings.kernelInitializer.fill(w, rng: &rng)
         kernel = Parameter(name: "kernel", value: w)
-        if config.useBias {
-            let b = Tensor(zeros: [config.units], dtype: dtype)
-            config.biasInitializer.fill(b, rng: &rng)
+        if settings.useBias {
+            let b = Tensor(zeros: [settings.units], dtype: dtype)
+            settings.biasInitializer.fill(b, rng: &rng)
             bias = Parameter(name: "bias", value: b)
         }
         logits = Tensor(zeros: [0], dtype: dtype)
-        output = config.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)
         inputGradient = Tensor(zeros: [0], dtype: dtype)
-        outputShape = [config.units]
+        outputShape = [settings.units]
         return outputShape
     }
 
     public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
         let x = inputs[0]
         input = x
-        let n = x.batch, k = x.itemCount, m = config.units
+        let n = x.batch, k = x.itemCount, m = settings.units
         logits.reshape([n, m])
         Ops.matmul(x, kernel.value, into: logits, m: n, n: m, k: k, gemm: context.gemm)
         if let bias { Ops.addRow(bias.value, to: logits) }
         output.reshape([n, m])
-        config.activation.forward(logits, into: output, width: m)
+        settings.activation.forward(logits, into: output, width: m)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
         logitsGradient.reshape(outputGradient.shape)
-        config.activation.backward(outputGradient: outputGradient, output: output, logits: logits,
-                                   into: logitsGradient, width: config.units)
+        settings.activation.backward(outputGradient: outputGradient, output: output, logits: logits,
+                                   into: logitsGradient, width: settings.units)
         return backward(logitsGradient: logitsGradient, needsInputGradient: needsInputGradient, &context)
     }
 
     public func backward(logitsGradient dz: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
         guard let x = input else { return [nil] }
-        let n = x.batch, k = x.itemCount, m = config.units
+        let n = x.batch, k = x.itemCount, m = settings.units
         if kernel.isTrainable {
             Ops.matmul(x, dz, into: kernel.gradient, m: k, n: m, k: n, transA: true, beta: 1, gemm: context.gemm)
         }
@@ -111,16 +114,4 @@ public final class Dense: ActivatedLayer {
         Ops.matmul(dz, kernel.value, into: inputGradient, m: n, n: k, k: m, transB: true, gemm: context.gemm)
         return [inputGradient]
     }
-}
-
-/// Reads an `activation:` key: one of `Activation.names`.
-func decodeActivation(_ r: MappingReader, _ key: String, default def: Activation) -> Activation {
-    Activation(name: r.choice(key, Activation.names, default: def.name)) ?? def
-}
-
-func encodeActivation(_ a: Activation) -> ConfigNode { .string(a.name) }
-
-/// Keras' shape notation: `(None, 8, 8, 1)`.
-public func shapeText(_ shape: [Int]) -> String {
-    "(None, " + shape.map(String.init).joined(separator: ", ") + ")"
 }

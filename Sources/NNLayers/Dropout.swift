@@ -7,9 +7,25 @@ import NNTensor
 ///
 /// YAML (Keras' `Dropout`): `dropout: {rate: 0.5}`; rate in [0, 1).
 public final class Dropout: Layer {
-    public let typeName = "dropout"
+    public struct Config: LayerConfig, Equatable {
+        public let typeName = "dropout"
+        public var rate: Double
+
+        public init(rate: Double) { self.rate = rate }
+
+        public init(_ r: MappingReader) {
+            rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
+            r.finish()
+        }
+
+        public func encode() -> ConfigNode { .map([("rate", .double(rate))]) }
+        public func makeLayer(name: String) -> any Layer { Dropout(name: name, rate: rate) }
+    }
+
     public let name: String
     public let rate: Double
+    public var config: any LayerConfig { Config(rate: rate) }
+    public let parameters: [Parameter] = []
     public private(set) var outputShape: [Int] = []
     private var mask = Tensor(zeros: [0])
     private var output = Tensor(zeros: [0])
@@ -20,14 +36,6 @@ public final class Dropout: Layer {
         self.name = name
         self.rate = rate
     }
-
-    public convenience init(name: String, _ r: MappingReader) {
-        let rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
-        r.finish()
-        self.init(name: name, rate: rate)
-    }
-
-    public func configNode() -> ConfigNode { .map([("rate", .double(rate))]) }
 
     public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {
         outputShape = try singleInput(inputShapes, typeName)

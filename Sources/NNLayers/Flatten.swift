@@ -4,8 +4,17 @@ import NNTensor
 /// Flattens each sample to one axis: [batch, d1, ..., dk] → [batch, d1·...·dk] (row-major, so
 /// NHWC images flatten as Keras' `Flatten` does). Copies, so no other layer's buffer is reshaped. YAML: `flatten: {}`.
 public final class Flatten: Layer {
-    public let typeName = "flatten"
+    public struct Config: LayerConfig, Equatable {
+        public let typeName = "flatten"
+        public init() {}
+        public init(_ r: MappingReader) { r.finish() }
+        public func encode() -> ConfigNode { .map([]) }
+        public func makeLayer(name: String) -> any Layer { Flatten(name: name) }
+    }
+
     public let name: String
+    public var config: any LayerConfig { Config() }
+    public let parameters: [Parameter] = []
     public private(set) var outputShape: [Int] = []
     private var inputShape: [Int] = []
     private var output = Tensor(zeros: [0])
@@ -13,16 +22,9 @@ public final class Flatten: Layer {
 
     public init(name: String) { self.name = name }
 
-    public convenience init(name: String, _ r: MappingReader) {
-        r.finish()
-        self.init(name: name)
-    }
-
-    public func configNode() -> ConfigNode { .map([]) }
-
     public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {
         inputShape = try singleInput(inputShapes, typeName)
-        outputShape = [inputShape.reduce(1, *)]
+        outputShape = [try elementCount(inputShape, what: "flatten's output")]
         output = Tensor(zeros: [0], dtype: dtype)
         gradient = Tensor(zeros: [0], dtype: dtype)
         return outputShape

@@ -45,20 +45,44 @@ public struct LayerError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A layer's configuration: exactly its YAML options, decoded, every default filled in (Keras'
+/// `get_config`). A value: decoding a model gives configs, and every `Model` built from them makes
+/// layers of its own, so two models never share buffers or weights.
+public protocol LayerConfig: Sendable {
+    /// The YAML type name, e.g. `dense`.
+    var typeName: String { get }
+    /// The resolved options mapping (without `name` and `inputs`); decodes back to an equal config.
+    func encode() -> ConfigNode
+    /// A new layer with this configuration, not built yet.
+    func makeLayer(name: String) -> any Layer
+    /// The activation applied to the layer's output, for layers that have one.
+    var outputActivation: Activation? { get }
+}
+
+extension LayerConfig {
+    public var outputActivation: Activation? { nil }
+}
+
 /// A layer of a network, with explicit forward and backward passes (Caffe's contract).
 ///
 /// Shapes handed to and returned by `build` are per sample, without the batch axis (Keras'
-/// `(None, ...)`); tensors passed to `forward` carry the batch as their first axis. A layer owns its
-/// output and input-gradient buffers and reuses them batch after batch, so the tensor returned by
-/// `forward` is valid until the next `forward` call. `backward` uses what `forward` cached, returns
-/// the gradient with respect to each input that `needsInputGradient` asks for, and ADDS the
-/// parameter gradients into `Parameter.gradient`.
+/// `(None, ...)`); tensors passed to `forward` carry the batch as their first axis.
+///
+/// Buffers: a layer owns its output and input-gradient buffers and reuses them batch after batch,
+/// so the tensor `forward` returns is valid until its next `forward`, and the tensors `backward`
+/// returns until its next `backward`. `forward` may return one of its inputs unchanged (dropout in
+/// inference), and `backward` may return `outputGradient` itself as an input gradient (identity
+/// layers; `add` returns it for every input): callers must treat both as read-only. Neither may
+/// ever write into its inputs or into `outputGradient`.
+///
+/// Gradients: `backward` uses what `forward` cached, returns the gradient with respect to each
+/// input when `needsInputGradient` asks for it, and ADDS the parameter gradients into
+/// `Parameter.gradient` (so two backward passes double them); only the trainer zeroes them.
 public protocol Layer: AnyObject {
-    /// The YAML type name, e.g. `dense`.
-    var typeName: String { get }
     /// Unique within a model (`dense`, `dense_1`, ...).
     var name: String { get }
-    /// Trainable tensors in a fixed order; empty for stateless layers.
+    var config: any LayerConfig { get }
+    /// Trainable tensors in a fixed order; empty for stateless layers. Every layer lists its own.
     var parameters: [Parameter] { get }
     /// Per-sample output shape, valid after `build`.
     var outputShape: [Int] { get }
@@ -70,13 +94,11 @@ public protocol Layer: AnyObject {
     func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor
 
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?]
-
-    /// The layer's resolved configuration (every default filled in), without `name`/`inputs`.
-    func configNode() -> ConfigNode
 }
 
 extension Layer {
-    public var parameters: [Parameter] { [] }
+    /// The YAML type name, e.g. `dense`.
+    public var typeName: String { config.typeName }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 }
 
@@ -89,10 +111,4 @@ public protocol ActivatedLayer: Layer {
     var logits: Tensor { get }
     /// Backward pass given d(loss)/d(logits) instead of d(loss)/d(output).
     func backward(logitsGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?]
-}
-
-/// Checks that a layer gets exactly one input and returns its shape.
-public func singleInput(_ shapes: [[Int]], _ type: String) throws(LayerError) -> [Int] {
-    guard shapes.count == 1 else { throw LayerError("\(type) takes one input, got \(shapes.count)") }
-    return shapes[0]
 }

@@ -5,9 +5,9 @@ import NNConfig
 /// and every type it can name is compiled in (nothing in a config or checkpoint selects code
 /// outside this table).
 public struct LayerRegistry: Sendable {
-    /// Makes a layer named `name` of YAML type `type` from its options; decoding problems go to the
-    /// reader's diagnostics (the layer is still returned, with defaults, so checking can go on).
-    public typealias Factory = @Sendable (_ name: String, _ type: String, _ options: MappingReader) -> any Layer
+    /// Decodes the options of a layer of YAML type `type`; problems go to the reader's diagnostics
+    /// (a config is still returned, with defaults, so checking can go on).
+    public typealias Factory = @Sendable (_ type: String, _ options: MappingReader) -> any LayerConfig
 
     private var factories: [String: Factory] = [:]
 
@@ -19,18 +19,18 @@ public struct LayerRegistry: Sendable {
 
     public var typeNames: [String] { factories.keys.sorted() }
 
-    public func makeLayer(type: String, name: String, options: MappingReader) -> (any Layer)? {
-        factories[type].map { $0(name, type, options) }
+    public func decodeConfig(type: String, options: MappingReader) -> (any LayerConfig)? {
+        factories[type].map { $0(type, options) }
     }
 
     /// Every layer nnrun ships.
     public static let builtIn: LayerRegistry = {
         var r = LayerRegistry()
-        r.register("dense") { name, _, o in Dense(name: name, config: Dense.Config(o)) }
-        r.register("dropout") { name, _, o in Dropout(name: name, o) }
-        r.register("flatten") { name, _, o in Flatten(name: name, o) }
+        r.register("dense") { _, o in Dense.Config(o) }
+        r.register("dropout") { _, o in Dropout.Config(o) }
+        r.register("flatten") { _, o in Flatten.Config(o) }
         for type in ActivationLayer.typeNames {
-            r.register(type) { name, type, o in ActivationLayer(name: name, typeName: type, o) }
+            r.register(type) { type, o in ActivationLayer.Config(typeName: type, o) }
         }
         return r
     }()

@@ -39,9 +39,14 @@ public enum Losses {
     public static let names = ["mean_squared_error", "categorical_crossentropy", "sparse_categorical_crossentropy",
                                "binary_crossentropy"]
 
+    /// Keras' short names, accepted and written out in full.
+    public static let aliases = ["mse": "mean_squared_error"]
+
+    public static func canonicalName(_ name: String) -> String { aliases[name] ?? name }
+
     public static func make(_ name: String) -> (any Loss)? {
-        switch name {
-        case "mean_squared_error", "mse": return MeanSquaredError()
+        switch canonicalName(name) {
+        case "mean_squared_error": return MeanSquaredError()
         case "categorical_crossentropy": return CategoricalCrossentropy(sparse: false)
         case "sparse_categorical_crossentropy": return CategoricalCrossentropy(sparse: true)
         case "binary_crossentropy": return BinaryCrossentropy()

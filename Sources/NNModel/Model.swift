@@ -24,22 +24,26 @@ public final class Model {
     /// Builds `spec`: infers every shape and allocates the parameters, drawing initial values from
     /// `rng` in layer order. Shape problems are ConfigErrors at the layer's position in the file.
     public init(spec: ModelSpec, dtype: DType = .float32, rng: inout RNG) throws {
-        let diagnostics = Diagnostics()
         var nodes: [Node] = []
-        var ok = true
+        var total = 0
         for entry in spec.layers {
-            let shapes = entry.inputs.map { $0 < 0 ? spec.inputShape : (nodes.indices.contains($0) ? nodes[$0].outputShape : []) }
-            do {
-                let out = try entry.layer.build(inputShapes: shapes, dtype: dtype, rng: &rng)
-                nodes.append(Node(layer: entry.layer, inputs: entry.inputs, outputShape: out))
+            let layer = entry.config.makeLayer(name: entry.name)
+            let shapes = entry.inputs.map { $0 < 0 ? spec.inputShape : nodes[$0].outputShape }
+            do throws(LayerError) {
+                let out = try layer.build(inputShapes: shapes, dtype: dtype, rng: &rng)
+                nodes.append(Node(layer: layer, inputs: entry.inputs, outputShape: out))
+                total += layer.parameterCount
+                if total > maxTensorElements {
+                    throw LayerError("the model would have more than \(maxTensorElements) parameters; use smaller layers")
+                }
             } catch {
-                diagnostics.report(entry.node, entry.path, error.message)
-                ok = false
-                break   // later shapes depend on this one
+                // Later shapes depend on this one, so this is the only error worth reporting.
+                throw ConfigErrors([ConfigError(location: entry.node.location, path: entry.path, message: error.message)])
             }
         }
-        try diagnostics.throwIfAny()
-        precondition(ok && !nodes.isEmpty)
+        guard !nodes.isEmpty else {
+            throw ConfigErrors([ConfigError(location: nil, path: "model.layers", message: "a model needs at least one layer")])
+        }
         self.inputShape = spec.inputShape
         self.nodes = nodes
         self.dtype = dtype

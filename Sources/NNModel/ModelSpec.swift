@@ -15,7 +15,8 @@ import NNLayers
 /// and the file order is a topological order.
 public struct ModelSpec {
     public struct LayerEntry {
-        public var layer: any Layer
+        public var name: String
+        public var config: any LayerConfig
         /// Indices of the input layers; -1 is the model input.
         public var inputs: [Int]
         /// Where the entry is in the file, for errors found when building.
@@ -31,6 +32,9 @@ public struct ModelSpec {
                               diagnostics: Diagnostics) -> ModelSpec? {
         guard let r = MappingReader(node, path: path, diagnostics: diagnostics) else { return nil }
         let inputShape = r.intList("input", in: 1...1_000_000)
+        if inputShape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) > maxTensorElements {
+            r.report("input", "an input of shape \(inputShape) is larger than nnrun handles (\(maxTensorElements) values per sample)")
+        }
         let items = r.list("layers") ?? []
         if r.has("layers") && items.isEmpty { r.report("layers", "a model needs at least one layer") }
         if !r.has("layers") { r.report("layers", "missing required key \"layers\"") }
@@ -48,6 +52,7 @@ public struct ModelSpec {
             if options.has("name") {
                 name = options.string("name")
                 if name.isEmpty { options.report("name", "a layer name cannot be empty") }
+                if name == "input" { options.report("name", "\"input\" names the model's input in `inputs:`; choose another layer name") }
             } else {
                 // Keras' automatic names: dense, dense_1, dense_2, ... counting unnamed layers only.
                 let count = typeCounts[tagged.type, default: 0]
@@ -75,9 +80,9 @@ public struct ModelSpec {
                     return k
                 }
             }
-            guard let layer = registry.makeLayer(type: tagged.type, name: name, options: options) else { continue }
+            guard let config = registry.decodeConfig(type: tagged.type, options: options) else { continue }
             names[name] = entries.count
-            entries.append(LayerEntry(layer: layer, inputs: inputs, node: item, path: tagged.path))
+            entries.append(LayerEntry(name: name, config: config, inputs: inputs, node: item, path: tagged.path))
         }
         return ModelSpec(inputShape: inputShape, layers: entries)
     }
@@ -86,13 +91,13 @@ public struct ModelSpec {
     /// only where a layer does not take the previous one).
     public func encode() -> ConfigNode {
         let layerNodes = layers.enumerated().map { i, entry -> ConfigNode in
-            var options = entry.layer.configNode().entries ?? []
-            options.insert(ConfigNode.Entry(key: "name", value: .string(entry.layer.name)), at: 0)
+            var options = entry.config.encode().entries ?? []
+            options.insert(ConfigNode.Entry(key: "name", value: .string(entry.name)), at: 0)
             if entry.inputs != [i - 1] {
-                let names = entry.inputs.map { $0 < 0 ? "input" : layers[$0].layer.name }
+                let names = entry.inputs.map { $0 < 0 ? "input" : layers[$0].name }
                 options.append(ConfigNode.Entry(key: "inputs", value: .strings(names)))
             }
-            return .map([(entry.layer.typeName, ConfigNode(.mapping(options)))])
+            return .map([(entry.config.typeName, ConfigNode(.mapping(options)))])
         }
         return .map([("input", .ints(inputShape)), ("layers", .list(layerNodes))])
     }

@@ -108,6 +108,9 @@ public enum Overrides {
     /// Parses the right-hand side as a YAML flow value, every node located at the override.
     private static func parseValue(_ text: String, path: String, origin: SourceLocation) throws -> ConfigNode {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty {
+            throw Problem(message: "the value is empty; write \(path)=null to go back to the default", path: path)
+        }
         if trimmed.hasPrefix("#") {
             throw Problem(message: "a value starting with # reads as a YAML comment; quote it: \(path)='\(trimmed)'", path: path)
         }

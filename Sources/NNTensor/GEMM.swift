@@ -26,6 +26,12 @@ public struct GEMM: Sendable {
     /// The backend chosen from the environment: `NNRUN_GEMM=openblas|builtin` forces one;
     /// otherwise OpenBLAS when the machine has it, else the built-in GEMM.
     public static func fromEnvironment(_ env: [String: String]) throws -> GEMM {
+        if let threads = env["NNRUN_THREADS"], !(Int(threads).map { (1...64).contains($0) } ?? false) {
+            throw GEMMError.badEnvironment("NNRUN_THREADS=\(threads): expected a whole number from 1 to 64")
+        }
+        if let path = env["NNRUN_OPENBLAS_PATH"], !path.isEmpty, OpenBLAS.shared == nil {
+            throw GEMMError.unavailable("NNRUN_OPENBLAS_PATH=\(path): cannot load OpenBLAS from it (or it lacks cblas_sgemm)")
+        }
         switch env["NNRUN_GEMM"] {
         case nil, "": return GEMM(kind: OpenBLAS.shared != nil ? .openblas : .builtin)
         case "builtin": return GEMM(kind: .builtin)

@@ -45,24 +45,6 @@ public enum Ops {
         }
     }
 
-    /// x *= alpha.
-    public static func scale(_ x: Tensor, by alpha: Double) {
-        switch x.dtype {
-        case .float32: let p = x.f32, a = Float(alpha); for i in 0..<x.count { p[i] *= a }
-        case .float64: let p = x.f64; for i in 0..<x.count { p[i] *= alpha }
-        }
-    }
-
-    /// Σ x² over all elements, accumulated in Double.
-    public static func sumOfSquares(_ x: Tensor) -> Double {
-        var s = 0.0
-        switch x.dtype {
-        case .float32: let p = x.f32; for i in 0..<x.count { s += Double(p[i]) * Double(p[i]) }
-        case .float64: let p = x.f64; for i in 0..<x.count { s += p[i] * p[i] }
-        }
-        return s
-    }
-
     /// True when every element is finite.
     public static func allFinite(_ x: Tensor) -> Bool {
         switch x.dtype {

@@ -73,10 +73,18 @@ public struct RNG: RandomNumberGenerator, Sendable, Equatable {
         }
     }
 
-    /// Uniform integer in 0..<n without modulo bias.
+    /// Uniform integer in 0..<n without modulo bias (Lemire, "Fast random integer generation in an
+    /// interval", 2019). Written out rather than the standard library's `next(upperBound:)`, whose
+    /// algorithm may change between Swift versions: shuffles must stay the same for a seed.
     public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
-        return Int(next(upperBound: UInt64(n)))
+        let bound = UInt64(n)
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold { product = next().multipliedFullWidth(by: bound) }
+        }
+        return Int(product.high)
     }
 
     /// A permutation of 0..<n (Fisher-Yates).

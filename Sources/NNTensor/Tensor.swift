@@ -112,17 +112,6 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         return t
     }
 
-    /// Copies rows `rows` of this tensor's first axis into `destination` (reshaped to hold them).
-    public func gatherRows(_ rows: ArraySlice<Int>, into destination: Tensor) {
-        precondition(destination.dtype == dtype)
-        let item = itemCount
-        destination.reshape([rows.count] + shape.dropFirst())
-        let bytes = item * dtype.byteCount
-        for (j, r) in rows.enumerated() {
-            (destination.raw + j * bytes).copyMemory(from: raw + r * bytes, byteCount: bytes)
-        }
-    }
-
     public var description: String {
         let shown = (0..<Swift.min(count, 8)).map { "\(Float(self[$0]))" }
         return "Tensor(\(shape), \(dtype), [\(shown.joined(separator: ", "))\(count > 8 ? ", ..." : "")])"

@@ -22,6 +22,7 @@ struct BatchAssembler {
     /// ([batch]), one-hot rows ([batch, width]), or the 0/1 label itself for a one-unit output.
     func load(_ data: Dataset, rows: ArraySlice<Int>) {
         let width = data.featureCount
+        precondition(width == inputShape.reduce(1, *), "data rows of \(width) values for a model input of \(inputShape)")
         x.reshape([rows.count] + inputShape)
         switch x.dtype {
         case .float32:
@@ -50,10 +51,4 @@ struct BatchAssembler {
             for (j, r) in rows.enumerated() { target[j * outputWidth + data.labels[r]] = 1 }
         }
     }
-}
-
-/// Predicted classes: the argmax of each row, or score ≥ 0.5 for a one-unit output.
-func predictedClasses(_ scores: Tensor, width: Int) -> [Int] {
-    if width == 1 { return (0..<scores.count).map { scores[$0] >= 0.5 ? 1 : 0 } }
-    return Ops.argmaxRows(scores, n: width)
 }

@@ -33,30 +33,40 @@ public struct FitJob {
     /// match the classes) are ConfigErrors; I/O problems are thrown as they come.
     public func run(write: Bool = true) throws -> Result {
         let config = recipe.config
-        if write { try RunFolder.checkWritable(config.output, overwrite: overwrite) }
         let seed = UInt64(config.seed)
-        let baseDirectory = (recipe.file as NSString).deletingLastPathComponent
+        let baseDirectory = ConfigPaths.folder(of: recipe.file)
         let (splits, scaling) = try loadData(config.data, seed: seed, baseDirectory: baseDirectory)
         var rng = RNG(seed: seed, stream: "init")
         let model = try Model(spec: recipe.spec, rng: &rng)
+        try checkInput(model, features: splits.train.featureCount, shape: splits.train.featureShape)
         try checkOutput(model, classes: splits.train.labelNames.count, loss: config.loss)
+        // Checked after everything the recipe and data can get wrong, before any training.
+        if write { try RunFolder.checkWritable(config.outputFolder, overwrite: overwrite) }
 
         guard let loss = Losses.make(config.loss) else {
             throw ConfigErrors([ConfigError(location: nil, path: "loss", message: "unknown loss \(config.loss)")])
         }
         let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm)
-        log("Training \(config.name): \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test samples, \(model.parameters.reduce(0) { $0 + $1.value.count }) parameters, GEMM \(gemm.kind.rawValue)\n")
+        log("Training \(config.name): \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test samples, \(grouped(model.parameters.reduce(0) { $0 + $1.value.count })) parameters, GEMM \(gemm.kind.rawValue)\n")
         let started = Clock.now()
         let history = trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
         let seconds = Clock.now() - started
         let test = trainer.evaluate(splits.test)
         let result = Result(history: history, testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
-                            output: config.output, trainer: trainer)
+                            output: config.outputFolder, trainer: trainer)
         if write {
             let record = RunRecord(recipe: recipe, splits: splits, scaling: scaling, result: result, gemm: gemm)
-            try RunFolder.write(record.files(), to: config.output, overwrite: overwrite)
+            try RunFolder.write(record.files(), to: config.outputFolder, overwrite: overwrite)
         }
         return result
+    }
+
+    /// The model's input must hold exactly one sample of the data.
+    func checkInput(_ model: Model, features: Int, shape: [Int]) throws {
+        guard model.inputShape.reduce(1, *) != features else { return }
+        let node = recipe.config.model["input"] ?? recipe.config.model
+        throw ConfigErrors([ConfigError(location: node.location, path: "model.input",
+            message: "received \(model.inputShape), but each sample of the data has \(features) values (shape \(shape)); use input: \(shape)")])
     }
 
     /// The output layer must have one unit per class (or one unit for two classes).
@@ -67,6 +77,11 @@ public struct FitJob {
             let last = recipe.spec.layers[recipe.spec.layers.count - 1]
             throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
                 message: "the output layer has \(width) unit\(width == 1 ? "" : "s") but the data has \(classes) classes; use units: \(classes)")])
+        }
+        if width == 1, (model.outputLayer as? any ActivatedLayer)?.activation == .softmax {
+            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "softmax over one unit is always 1; for two classes with one unit use activation: sigmoid")])
         }
         if width == 1 && loss.contains("categorical") {
             let last = recipe.spec.layers[recipe.spec.layers.count - 1]

@@ -1,5 +1,3 @@
-import Glibc
-
 /// What each epoch produced, in order: Keras' `History`, one row per epoch with the training
 /// metrics (`loss`, `accuracy`) and the validation ones (`val_loss`, `val_accuracy`).
 public struct History: Equatable, Sendable {
@@ -25,7 +23,7 @@ public struct History: Equatable, Sendable {
 
     /// `history.csv`: a header `epoch,accuracy,loss,val_accuracy,val_loss`, then one row per epoch.
     /// Epochs are numbered from 1, as the progress lines print them (Keras' CSVLogger counts from 0).
-    /// Values are written with 17 significant digits, so the file round-trips bit for bit.
+    /// Values are written in the shortest form that reads back bit for bit (`nan`, `inf` when not finite).
     public func csv() -> String {
         let keys = keys
         var lines = [(["epoch"] + keys).joined(separator: ",")]
@@ -37,14 +35,5 @@ public struct History: Equatable, Sendable {
     }
 
     /// Shortest decimal text that reads back as the same Double.
-    static func exact(_ v: Double) -> String { "\(v)" }
-}
-
-/// Monotonic seconds, for timing epochs and benchmarks.
-public enum Clock {
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func exact(_ v: Double) -> String { v.isNaN ? "nan" : "\(v)" }
 }

@@ -3,7 +3,8 @@ import NNLayers
 import NNTensor
 
 /// Updates parameters from their gradients, with Keras' update rules and defaults. Slot variables
-/// (momenta, moments) are kept per parameter, in parameter order.
+/// (momenta, moments) are kept by position in the parameter list, which a model always passes in
+/// the same order, so they can be saved and restored by that order.
 public protocol Optimizer: AnyObject {
     var name: String { get }
     var learningRate: Double { get set }
@@ -68,25 +69,28 @@ public enum OptimizerConfig: Equatable, Sendable {
         return false
     }
 
-    /// A fresh optimizer with empty slots (nil for the perceptron, which the trainer runs itself).
-    public func make() -> (any Optimizer)? {
+    /// A fresh optimizer with empty slots. The perceptron rule is SGD on one sample at a time with
+    /// the gradient y − t at the step layer's logits (the trainer arranges both).
+    public func make() -> any Optimizer {
         switch self {
         case .sgd(let lr, let m, let n): return SGD(learningRate: lr, momentum: m, nesterov: n)
         case .adam(let lr, let b1, let b2, let e): return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
         case .rmsprop(let lr, let rho, let m, let e): return RMSprop(learningRate: lr, rho: rho, momentum: m, epsilon: e)
-        case .perceptron: return nil
+        case .perceptron(let lr): return SGD(learningRate: lr)
         }
     }
 }
 
-/// One slot tensor per parameter, created lazily with the parameter's shape and dtype.
+/// One slot tensor per parameter position, created lazily (zeros) with the parameter's shape and
+/// dtype.
 struct Slots {
-    private var tensors: [ObjectIdentifier: Tensor] = [:]
+    private(set) var tensors: [Tensor?] = []
 
-    mutating func get(_ p: Parameter) -> Tensor {
-        if let t = tensors[ObjectIdentifier(p)] { return t }
+    mutating func get(_ index: Int, _ p: Parameter) -> Tensor {
+        if index >= tensors.count { tensors += Array(repeating: nil, count: index + 1 - tensors.count) }
+        if let t = tensors[index], t.shape == p.value.shape, t.dtype == p.value.dtype { return t }
         let t = Tensor(zeros: p.value.shape, dtype: p.value.dtype)
-        tensors[ObjectIdentifier(p)] = t
+        tensors[index] = t
         return t
     }
 }

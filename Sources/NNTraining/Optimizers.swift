@@ -18,8 +18,8 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        for p in parameters where p.isTrainable {
-            let m = momentum > 0 ? velocity.get(p) : nil
+        for (i, p) in parameters.enumerated() where p.isTrainable {
+            let m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {
             case .float32: update(p.value.f32, p.gradient.f32, m?.f32, p.value.count)
             case .float64: update(p.value.f64, p.gradient.f64, m?.f64, p.value.count)
@@ -62,8 +62,8 @@ public final class Adam: Optimizer {
         iterations += 1
         let t = Double(iterations)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-        for p in parameters where p.isTrainable {
-            let m = moments.get(p), v = velocities.get(p)
+        for (i, p) in parameters.enumerated() where p.isTrainable {
+            let m = moments.get(i, p), v = velocities.get(i, p)
             switch p.value.dtype {
             case .float32:
                 SIMDKernels.adam(p.value.f32, p.gradient.f32, m.f32, v.f32, p.value.count, b1: Float(1 - beta1),
@@ -100,8 +100,8 @@ public final class RMSprop: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        for p in parameters where p.isTrainable {
-            let s = squares.get(p), m = momentum > 0 ? velocity.get(p) : nil
+        for (i, p) in parameters.enumerated() where p.isTrainable {
+            let s = squares.get(i, p), m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {
             case .float32:
                 SIMDKernels.rmsprop(p.value.f32, p.gradient.f32, s.f32, m?.f32, p.value.count, rho: Float(rho),

@@ -12,10 +12,12 @@ public protocol ProgressReporter: AnyObject {
 public enum ProgressStyle: String, CaseIterable, Sendable {
     case bar, epoch, none
 
-    /// `bar` on a terminal, else `epoch`.
-    public static var automatic: ProgressStyle { isatty(STDOUT_FILENO) != 0 ? .bar : .epoch }
+    /// `bar` on a terminal (unless TERM=dumb), else `epoch`.
+    public static var automatic: ProgressStyle {
+        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb" ? .bar : .epoch
+    }
 
-    public func makeReporter(write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) -> any ProgressReporter {
+    public func makeReporter(write: @escaping (String) -> Void = { try? FileHandle.standardOutput.write(contentsOf: Data($0.utf8)) }) -> any ProgressReporter {
         switch self {
         case .bar: return KerasProgressBar(write: write)
         case .epoch: return EpochLines(write: write)
@@ -80,9 +82,11 @@ public final class KerasProgressBar: ProgressReporter {
         let done = steps > 0 ? width * step / steps : width
         let digits = String(steps).count
         let counter = String(repeating: " ", count: max(0, digits - String(step).count)) + "\(step)/\(steps)"
-        let bar = "\u{1b}[32m" + String(repeating: "━", count: done) + "\u{1b}[0m\u{1b}[2m"
-            + String(repeating: "━", count: width - done) + "\u{1b}[0m"
-        write("\r\u{1b}[1m\(counter)\u{1b}[0m \(bar) \(timing)\(metricsText(logs))\u{1b}[K" + (newline ? "\n" : ""))
+        // Colours as Keras draws them, unless NO_COLOR is set (no-color.org).
+        let color = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let (green, dim, bold, reset) = color ? ("\u{1b}[32m", "\u{1b}[2m", "\u{1b}[1m", "\u{1b}[0m") : ("", "", "", "")
+        let bar = green + String(repeating: "━", count: done) + reset + dim + String(repeating: "━", count: width - done) + reset
+        write("\r\(bold)\(counter)\(reset) \(bar) \(timing)\(metricsText(logs))\u{1b}[K" + (newline ? "\n" : ""))
     }
 }
 

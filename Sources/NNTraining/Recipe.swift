@@ -22,13 +22,18 @@ public struct Recipe {
             tree = tree.setting("model", to: try YAMLLoader.load(path: resolvedPath))
             modelFile = modelPath
         }
-        var recipe = try decode(tree, file: path, registry: registry)
-        if !overrides.isEmpty {
-            let overridden = try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree))
-            recipe = try decode(overridden, file: path, registry: registry)
-        }
+        var recipe = try decode(tree, file: path, overrides: overrides, registry: registry)
         recipe.config.modelFile = modelFile
         return recipe
+    }
+
+    /// Decodes `tree`, then, with overrides, applies them to the resolved recipe (positions borrowed
+    /// from `tree`) and decodes that.
+    static func decode(_ tree: ConfigNode, file: String, overrides: [String], registry: LayerRegistry) throws -> Recipe {
+        let recipe = try decode(tree, file: file, registry: registry)
+        guard !overrides.isEmpty else { return recipe }
+        let overridden = try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree))
+        return try decode(overridden, file: file, registry: registry)
     }
 
     /// Decodes a recipe tree whose `model` is a mapping.
@@ -47,13 +52,14 @@ public struct Recipe {
 
     /// Checks that need the whole recipe: the perceptron and the step activation go together.
     static func validate(_ config: RunConfig, _ spec: ModelSpec, tree: ConfigNode, _ diagnostics: Diagnostics) {
-        let stepLayers = spec.layers.filter { ($0.layer as? any ActivatedLayer)?.activation == .heaviside }
+        let stepLayers = spec.layers.filter { $0.config.outputActivation == .heaviside }
         if config.optimizer.isPerceptron {
-            let trainable = spec.layers.filter { !$0.layer.parameters.isEmpty || $0.layer is Dense }
-            let ok = trainable.count == 1 && (trainable[0].layer as? Dense)?.activation == .heaviside
-                && spec.layers.last?.layer === trainable[0].layer
+            let dense = spec.layers.filter { $0.config is Dense.Config }
+            let others = spec.layers.filter { !($0.config is Dense.Config || $0.config is Flatten.Config) }
+            let ok = dense.count == 1 && others.isEmpty && dense[0].config.outputActivation == .heaviside
+                && spec.layers.last?.name == dense[0].name
             if !ok {
-                let found = trainable.map { l in "\(l.layer.name) (\((l.layer as? Dense)?.activation.name ?? l.layer.typeName))" }
+                let found = (dense + others).map { "\($0.name) (\($0.config.outputActivation?.name ?? $0.config.typeName))" }
                 diagnostics.report(tree["optimizer"], "optimizer", "the perceptron rule trains exactly one dense layer with activation heaviside, as the model's last layer (flatten may come before it); this model has \(found.isEmpty ? "none" : found.joined(separator: ", "))")
             }
         } else if let first = stepLayers.first {
@@ -62,19 +68,14 @@ public struct Recipe {
         }
     }
 
-    /// Finds a file a recipe refers to: as given (relative to the current directory), else
-    /// relative to the recipe's folder, else to that folder's parent (configs/ and models/ are
-    /// siblings).
+    /// Finds the model file a recipe names (see `ConfigPaths`), or a config error at `model:`.
     static func locate(_ reference: String, near recipe: String, node: ConfigNode) throws -> String {
-        let fm = FileManager.default
-        if reference.hasPrefix("/") || fm.fileExists(atPath: reference) { return reference }
-        let folder = (recipe as NSString).deletingLastPathComponent
-        for base in [folder, (folder as NSString).deletingLastPathComponent] where !base.isEmpty {
-            let candidate = (base as NSString).appendingPathComponent(reference)
-            if fm.fileExists(atPath: candidate) { return candidate }
+        let folder = ConfigPaths.folder(of: recipe)
+        guard let found = ConfigPaths.locate(reference, configFolder: folder) else {
+            throw ConfigErrors([ConfigError(location: node.location, path: "model",
+                message: "model file \"\(reference)\" not found (\(ConfigPaths.lookedIn(reference, configFolder: folder)))")])
         }
-        throw ConfigErrors([ConfigError(location: node.location, path: "model",
-                                        message: "model file \"\(reference)\" not found (looked in the current folder and next to \(recipe))")])
+        return found
     }
 
     /// The resolved recipe as written to model.json: every default filled in, the model inline.
@@ -86,12 +87,6 @@ public struct Recipe {
 extension Recipe {
     /// Decodes a recipe from text whose `model` is inline (benchmarks, tests).
     public static func parse(_ text: String, file: String, overrides: [String] = [], registry: LayerRegistry = .builtIn) throws -> Recipe {
-        let tree = try YAMLLoader.parse(text, file: file)
-        var recipe = try decode(tree, file: file, registry: registry)
-        if !overrides.isEmpty {
-            recipe = try decode(try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree)),
-                                file: file, registry: registry)
-        }
-        return recipe
+        try decode(try YAMLLoader.parse(text, file: file), file: file, overrides: overrides, registry: registry)
     }
 }

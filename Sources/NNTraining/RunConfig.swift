@@ -13,7 +13,7 @@ import NNModel
 ///     metrics: [accuracy]
 ///     optimizer: {adam: {learning_rate: 0.001}}
 ///     training: {epochs: 100, batch_size: 32, shuffle: true}
-///     output: runs/digits-mlp           # default runs/<name>
+///     output: runs/digits-mlp           # default: runs/<name>
 public struct RunConfig {
     public var name: String
     public var seed: Int
@@ -26,7 +26,12 @@ public struct RunConfig {
     public var metrics: [String]
     public var optimizer: OptimizerConfig
     public var training: TrainingConfig
-    public var output: String
+    /// The run folder as written in the recipe; nil means `runs/<name>` (see `outputFolder`), so
+    /// `--set name=...` moves the run too.
+    public var output: String?
+
+    /// Where the run is written.
+    public var outputFolder: String { output ?? "runs/\(name)" }
 
     public static let keys = ["name", "seed", "data", "model", "loss", "metrics", "optimizer", "training", "output"]
     public static let metricNames = ["accuracy"]
@@ -43,19 +48,26 @@ public struct RunConfig {
         let data = r.mapping("data").map { DataConfig(from: $0) } ?? DataConfig()
         let model = r.value("model") ?? ConfigNode(.null)
         if !r.has("model") { r.report("model", "missing required key \"model\"") }
-        let loss = r.choice("loss", Losses.names)
+        var loss = Losses.names[1]
+        if let alias = r.node["loss"]?.scalarText.flatMap({ Losses.aliases[$0] }) {
+            loss = alias
+            r.allow("loss")
+        } else {
+            loss = r.choice("loss", Losses.names)
+        }
         var metrics = ["accuracy"]
         if let items = r.list("metrics") {
             metrics = []
             for (i, item) in items.enumerated() {
-                if let m = item.scalarText, metricNames.contains(m) { metrics.append(m); continue }
+                if let m = item.scalarText, metricNames.contains(m) || m == "acc" { metrics.append("accuracy"); continue }
                 diagnostics.report(item, "metrics[\(i)]", "received \(item.brief), expected one of: \(metricNames.joined(separator: ", "))",
                                    suggestion: item.scalarText.flatMap { didYouMean($0, among: metricNames) })
             }
         }
         let optimizer = OptimizerConfig.decode(r.value("optimizer"), path: "optimizer", diagnostics: diagnostics)
         let training = r.mapping("training").map { TrainingConfig(from: $0) } ?? TrainingConfig()
-        let output = r.string("output", default: "runs/\(name)")
+        var output: String?
+        if r.value("output") != nil { output = r.string("output") }
         return RunConfig(name: name, seed: seed, data: data, model: model, modelFile: nil, loss: loss, metrics: metrics,
                          optimizer: optimizer, training: training, output: output)
     }
@@ -64,7 +76,7 @@ public struct RunConfig {
     public func encode() -> ConfigNode {
         .map([("name", .string(name)), ("seed", .int(seed)), ("data", data.encode()), ("model", model.withoutLocations),
               ("loss", .string(loss)), ("metrics", .strings(metrics)), ("optimizer", optimizer.encode()),
-              ("training", training.encode()), ("output", .string(output))])
+              ("training", training.encode()), ("output", output.map { .string($0) } ?? .null)])
     }
 
     static func isValidName(_ s: String) -> Bool {

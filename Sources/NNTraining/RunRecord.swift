@@ -30,18 +30,18 @@ struct RunRecord {
     }
 
     func modelJSON() -> String {
-        let resolved = recipe.resolved
+        let config = recipe.resolved.setting("data", to: recipe.config.data.resolved(for: splits.train).encode())
         let model = result.trainer.model
         var entries: [(String, ConfigNode)] = [
             ("format_version", .int(runFormatVersion)),
             ("nnrun_version", .string(nnrunVersion)),
             ("name", .string(recipe.config.name)),
             ("seed", .int(recipe.config.seed)),
-            ("config_hash", .string("sha256:" + SHA256.hex(resolved.jsonText()))),
+            ("config_hash", .string("sha256:" + SHA256.hex(config.setting("output", to: .null).jsonText()))),
         ]
         if let file = recipe.config.modelFile { entries.append(("model_file", .string(file))) }
         entries += [
-            ("config", resolved.setting("data", to: recipe.config.data.resolved(for: splits.train).encode())),
+            ("config", config),
             ("labels", .strings(splits.train.labelNames)),
             ("input_scaling", scaling.encode()),
             ("input_shape", .ints(model.inputShape)),
@@ -55,7 +55,7 @@ struct RunRecord {
 
     func metricsJSON() -> String {
         ConfigNode.map([
-            ("test", .map([("loss", .double(result.testLoss)), ("accuracy", .double(result.testAccuracy))])),
+            ("test", .map([("loss", finite(result.testLoss)), ("accuracy", finite(result.testAccuracy))])),
             ("epochs_run", .int(result.history.epochs.count)),
             ("seconds", .double((result.seconds * 1000).rounded() / 1000)),
         ]).jsonText() + "\n"
@@ -71,4 +71,7 @@ struct RunRecord {
             ("test", .ints(splits.testRows)),
         ]).jsonText() + "\n"
     }
+
+    /// A number, or JSON null when it is NaN or infinite (JSON has no spelling for them).
+    func finite(_ v: Double) -> ConfigNode { v.isFinite ? .double(v) : .null }
 }

@@ -17,12 +17,15 @@ public final class Trainer {
     public let training: TrainingConfig
     public let seed: UInt64
     public let gemm: GEMM
-    public private(set) var optimizer: (any Optimizer)?
+    public let optimizer: any Optimizer
     /// Optimizer steps taken so far.
     public private(set) var step = 0
     public private(set) var history = History()
     /// True when the loss reads the output layer's logits (softmax + cross-entropy, sigmoid + BCE).
     public let fused: Bool
+    /// True for `optimizer: perceptron`: SGD on one sample at a time, with y − t handed to the step
+    /// layer as its logits gradient, which is exactly Rosenblatt's rule w += lr (t − y) x.
+    public let perceptron: Bool
     private let assembler: BatchAssembler
     private let gradient: Tensor
 
@@ -30,6 +33,7 @@ public final class Trainer {
         self.model = model
         self.loss = loss
         self.optimizerConfig = optimizer
+        self.perceptron = optimizer.isPerceptron
         self.optimizer = optimizer.make()
         self.training = training
         self.seed = seed
@@ -45,7 +49,7 @@ public final class Trainer {
 
     /// Runs `training.epochs` epochs, reporting to `progress`, and returns the history.
     public func fit(train: Dataset, validation: Dataset?, progress: any ProgressReporter) -> History {
-        let batchSize = training.batchSize ?? max(train.count, 1)
+        let batchSize = perceptron ? 1 : training.batchSize ?? max(train.count, 1)
         let steps = batchRanges(count: train.count, batchSize: batchSize).count
         for epoch in stride(from: history.epochs.count + 1, through: training.epochs, by: 1) {
             progress.epochBegin(epoch, of: training.epochs, steps: steps)
@@ -76,53 +80,42 @@ public final class Trainer {
         assembler.load(data, rows: rows)
         step += 1
         var context = LayerContext(mode: .training, rng: RNG(seed: seed, stream: "dropout", index: UInt64(step)), gemm: gemm)
-        if optimizerConfig.isPerceptron {
-            return perceptronStep(data, rows: rows, &context)
-        }
         model.zeroGradients()
         let output = model.forward(assembler.x, &context)
         let batchLoss = lossAndGradient(output)
-        model.backward(gradient, logits: fused, &context)
+        model.backward(gradient, logits: fused || perceptron, &context)
         reduceGradients()
-        optimizer?.step(model.parameters)
+        optimizer.step(model.parameters)
         return (batchLoss, countCorrect(output, data, rows))
     }
 
     /// Fills `gradient` with d(loss)/d(output) (or d(logits)) and returns the loss.
     private func lossAndGradient(_ output: Tensor) -> Double {
         gradient.reshape(output.shape)
-        if fused, let layer = model.outputLayer as? any ActivatedLayer {
-            loss.gradient(logits: layer.logits, target: assembler.target, into: gradient)
-            return loss.value(logits: layer.logits, target: assembler.target)
+        if perceptron {
+            for i in 0..<output.count { gradient[i] = output[i] - assembler.target[i] }
+            return loss.value(output: output, target: assembler.target)
         }
-        loss.gradient(output: output, target: assembler.target, into: gradient)
+        if let logits = fusedLogits {
+            loss.gradient(logits: logits, target: assembler.target, into: gradient)
+        } else {
+            loss.gradient(output: output, target: assembler.target, into: gradient)
+        }
+        return lossValue(output)
+    }
+
+    /// The output layer's logits of the last forward pass, when the loss reads them.
+    private var fusedLogits: Tensor? { fused ? (model.outputLayer as? any ActivatedLayer)?.logits : nil }
+
+    /// The loss of the last forward pass (whose output is `output`) against the loaded targets.
+    private func lossValue(_ output: Tensor) -> Double {
+        if let logits = fusedLogits { return loss.value(logits: logits, target: assembler.target) }
         return loss.value(output: output, target: assembler.target)
     }
 
     /// Where gradients of all parameters meet before the update: a data-parallel run would
     /// average them across processes here. Single process: nothing to do.
     private func reduceGradients() {}
-
-    /// The perceptron rule, one sample at a time over the batch (Rosenblatt 1958):
-    /// for each sample, y = step(x·W + b) and w_j += lr · (t_j − y_j) · x, b_j += lr · (t_j − y_j).
-    private func perceptronStep(_ data: Dataset, rows: ArraySlice<Int>, _ context: inout LayerContext) -> (Double, Int) {
-        guard case .perceptron(let lr) = optimizerConfig, let dense = model.outputLayer as? Dense else { return (0, 0) }
-        let width = outputWidth, features = data.featureCount
-        let one = Tensor(zeros: [1] + model.inputShape, dtype: model.dtype)
-        for j in 0..<rows.count {
-            for c in 0..<features { one[c] = assembler.x[j * features + c] }
-            let y = model.forward(one, &context)
-            for u in 0..<width {
-                let t = width == 1 ? assembler.target[j] : assembler.target[j * width + u]
-                let error = t - y[u]
-                guard error != 0 else { continue }
-                for c in 0..<features { dense.kernel.value[c * width + u] += lr * error * one[c] }
-                if let bias = dense.bias { bias.value[u] += lr * error }
-            }
-        }
-        let v = evaluateRows(data, rows: rows)
-        return (v.loss, v.correct)
-    }
 
     /// Loss and accuracy on a whole dataset, in inference mode.
     public func evaluate(_ data: Dataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
@@ -140,13 +133,7 @@ public final class Trainer {
         assembler.load(data, rows: rows)
         var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
         let output = model.forward(assembler.x, &context)
-        let value: Double
-        if fused, let layer = model.outputLayer as? any ActivatedLayer {
-            value = loss.value(logits: layer.logits, target: assembler.target)
-        } else {
-            value = loss.value(output: output, target: assembler.target)
-        }
-        return (value, countCorrect(output, data, rows))
+        return (lossValue(output), countCorrect(output, data, rows))
     }
 
     /// Class scores of the last forward pass: the output, except for a multi-unit step layer,
@@ -158,17 +145,5 @@ public final class Trainer {
         }
         let predicted = predictedClasses(scores, width: outputWidth)
         return zip(predicted, rows).reduce(0) { $0 + ($1.0 == data.labels[$1.1] ? 1 : 0) }
-    }
-
-    /// Class probabilities (or outputs) for every row of `data`, in inference mode: [count, width].
-    public func predict(_ data: Dataset, batchSize: Int = 256) -> [[Double]] {
-        var out: [[Double]] = []
-        for range in batchRanges(count: data.count, batchSize: batchSize) {
-            assembler.load(data, rows: Array(range)[...])
-            var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
-            let y = model.forward(assembler.x, &context)
-            for j in 0..<range.count { out.append((0..<outputWidth).map { y[j * outputWidth + $0] }) }
-        }
-        return out
     }
 }

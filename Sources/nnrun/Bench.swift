@@ -5,7 +5,7 @@ import NNTraining
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time a built-in benchmark job and print one JSON line (compare with ../shared/bench/peers).",
+        abstract: "Time a built-in benchmark job and print one JSON line (scripts/bench_peers.py compares it with the peers).",
         discussion: "mlp: the digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs on the 862 training rows, validation every epoch, as the peers' digits_mlp scripts.")
 
     enum Job: String, ExpressibleByArgument, CaseIterable { case mlp }
@@ -15,6 +15,10 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Epochs to train.")
     var epochs = 100
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs \(epochs): expected a whole number >= 1") }
+    }
 
     func run() throws {
         try reportingErrors {

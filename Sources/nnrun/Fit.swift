@@ -17,9 +17,14 @@ struct Fit: ParsableCommand {
     @Option(help: "Progress display: bar (a terminal), epoch (one line per epoch) or none. Default: bar on a terminal, else epoch.")
     var progress: ProgressStyle?
 
+    func validate() throws {
+        if output?.isEmpty == true { throw ValidationError("--output needs a folder path") }
+    }
+
     func run() throws {
         try reportingErrors {
-            let loaded = try recipe.load(extra: output.map { ["output=\($0)"] } ?? [])
+            var loaded = try recipe.load()
+            if let output { loaded.config.output = output }   // a path, taken as it is (not YAML)
             var job = FitJob(recipe: loaded, gemm: try gemmFromEnvironment())
             job.overwrite = overwrite
             let style = progress ?? .automatic

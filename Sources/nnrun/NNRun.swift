@@ -16,6 +16,7 @@ struct NNRun: ParsableCommand {
     /// Parses and runs a command. Command-line mistakes print one line and exit 2, like config
     /// errors (ArgumentParser would print usage and exit 64); `--help` and `--version` print as usual.
     static func main() {
+        signal(SIGPIPE, SIG_IGN)   // `nnrun fit ... | head` must still write the run folder
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -17,6 +17,12 @@ struct RecipeOptions: ParsableArguments {
     @Option(help: "The seed for the split, the initial weights, the shuffles and dropout (same as --set seed=N).")
     var seed: Int?
 
+    func validate() throws {
+        if let seed, !(0...Int(Int32.max)).contains(seed) {
+            throw ValidationError("--seed \(seed): expected a whole number from 0 to \(Int32.max)")
+        }
+    }
+
     /// Loads the recipe with the overrides (`--seed` and `extra` are overrides too).
     func load(extra: [String] = []) throws -> Recipe {
         var all = overrides
@@ -52,11 +58,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// Writes to standard output unbuffered, so progress lines and messages keep their order in a pipe.
 func writeOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    // A closed pipe or a full disk must not stop a run that is about to write its folder.
+    try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
 }
 
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// The GEMM backend from the environment (`NNRUN_GEMM`), or a one-line error.

@@ -96,9 +96,10 @@ import Testing
         #expect {
             try loadData(missing, seed: 1, baseDirectory: dir)
         } throws: { error in
-            guard let e = error as? DataFileError else { return false }
-            return e.path == "nowhere/none.csv" && e.description.hasPrefix("cannot read data file \"nowhere/none.csv\": no such file (looked in ")
-                && e.description.hasSuffix(" and \(dir))") && !e.description.contains("\n")
+            // A file the recipe names that is missing is a config error at data.source.csv.path.
+            guard let e = (error as? ConfigErrors)?.errors.first else { return false }
+            return e.path == "data.source.csv.path" && e.message.hasPrefix("cannot read data file \"nowhere/none.csv\": no such file (looked for nowhere/none.csv, ")
+                && e.message.hasSuffix("\(dir)/../nowhere/none.csv)") && !e.description.contains("\n")
         }
         #expect(throws: DataFileError.self) { try CSVReader.open(dir, baseDirectory: nil) }
         #expect(throws: DataFileError.self) { try DataFile.read(dir + "/iris.csv", maxBytes: 10) }

@@ -62,7 +62,7 @@ struct GradientCheckTests {
 
     @Test("activation layers", arguments: activationLayers)
     func activationLayer(type: String, activation: Activation) throws {
-        let layer = ActivationLayer(name: type, typeName: type, activation: activation)
+        let layer = ActivationLayer(name: type, config: .init(typeName: type, activation: activation))
         let result = try GradientChecker.check(layer: layer, inputShapes: [[5]], batch: 3, input: Self.awayFromKink)
         #expect(result.checked == 15)
         expectPassed(result, "\(type) (\(activation))")
@@ -70,7 +70,7 @@ struct GradientCheckTests {
 
     @Test("activation layer on a 3-D input (softmax over the last axis)")
     func softmaxOnImage() throws {
-        let layer = ActivationLayer(name: "softmax", typeName: "softmax", activation: .softmax)
+        let layer = ActivationLayer(name: "softmax", config: .init(typeName: "softmax", activation: .softmax))
         let result = try GradientChecker.check(layer: layer, inputShapes: [[2, 2, 3]], batch: 2)
         #expect(result.checked == 24)
         expectPassed(result, "softmax [2, 2, 3]")
@@ -187,8 +187,9 @@ struct GradientCheckTests {
 
 /// y = x², with a backward pass that forgets the factor 2.
 private final class WrongGradientLayer: Layer {
-    let typeName = "wrong"
     let name = "wrong"
+    var config: any LayerConfig { Flatten.Config() }
+    let parameters: [Parameter] = []
     private(set) var outputShape: [Int] = []
     private var input = Tensor(zeros: [0], dtype: .float64)
     private var output = Tensor(zeros: [0], dtype: .float64)
@@ -212,5 +213,4 @@ private final class WrongGradientLayer: Layer {
         return [gradient]
     }
 
-    func configNode() -> NNConfig.ConfigNode { .init(.mapping([])) }
 }

@@ -129,7 +129,7 @@ func makeDense(units: Int, inputs: Int, activation: Activation, useBias: Bool = 
 func makeLayerWithDefaults(_ type: String, name: String = "layer") throws -> any Layer {
     let diagnostics = Diagnostics()
     let reader = try #require(MappingReader(ConfigNode(.mapping([])), path: name, diagnostics: diagnostics))
-    let layer = try #require(LayerRegistry.builtIn.makeLayer(type: type, name: name, options: reader))
+    let layer = try #require(LayerRegistry.builtIn.decodeConfig(type: type, options: reader)).makeLayer(name: name)
     #expect(diagnostics.errors.isEmpty)
     return layer
 }

@@ -43,8 +43,8 @@ enum TestModels {
               - dense: {units: 10, activation: softmax}
               - dropout: {}
             """)
-        #expect(spec.layers.map(\.layer.name) == ["flatten", "dense", "dropout", "dense_1", "relu", "dense_2", "dropout_1"])
-        #expect(spec.layers.map(\.layer.typeName) == ["flatten", "dense", "dropout", "dense", "relu", "dense", "dropout"])
+        #expect(spec.layers.map(\.name) == ["flatten", "dense", "dropout", "dense_1", "relu", "dense_2", "dropout_1"])
+        #expect(spec.layers.map(\.config.typeName) == ["flatten", "dense", "dropout", "dense", "relu", "dense", "dropout"])
         #expect(spec.layers.map(\.inputs) == [[-1], [0], [1], [2], [3], [4], [5]])
         #expect(spec.inputShape == [8, 8, 1])
     }
@@ -57,7 +57,7 @@ enum TestModels {
               - dense: {units: 16}
               - dense: {units: 10, name: "logits"}
             """)
-        let names = spec.layers.map(\.layer.name)
+        let names = spec.layers.map(\.name)
         #expect(names[0] == "hidden")
         #expect(names[2] == "logits")
         // The unnamed layer gets its type's first default name: an explicit name takes no number (Keras).
@@ -235,7 +235,7 @@ enum TestModels {
         let again = try #require(ModelSpec.decode(encoded, path: "model", registry: .builtIn, diagnostics: diagnostics))
         #expect(diagnostics.errors.map(\.description) == [])
         #expect(again.encode() == encoded)
-        #expect(again.layers.map(\.layer.name) == spec.layers.map(\.layer.name))
+        #expect(again.layers.map(\.name) == spec.layers.map(\.name))
         #expect(again.layers.map(\.inputs) == spec.layers.map(\.inputs))
 
         // And through JSON text (what model.json stores) and the YAML loader.

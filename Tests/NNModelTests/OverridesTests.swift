@@ -59,10 +59,14 @@ private func overrideError(_ overrides: [String]) throws -> String? {
     }
 
     @Test func quotedAndNullValues() throws {
-        let tree = try Overrides.apply(["training.epochs='5'", "training.shuffle=", "training.batch_size=null"], to: resolvedTree())
+        let tree = try Overrides.apply(["training.epochs='5'", "training.shuffle=null", "training.batch_size=null"], to: resolvedTree())
         #expect(tree["training"]?["epochs"]?.kind == .scalar(text: "5", quoted: true))
         #expect(tree["training"]?["shuffle"]?.kind == .null)
         #expect(tree["training"]?["batch_size"]?.kind == .null)
+    }
+
+    @Test func anEmptyValueIsAnError() throws {
+        #expect(throws: ConfigErrors.self) { try Overrides.apply(["training.epochs="], to: resolvedTree()) }
     }
 
     @Test func wholeSubtreeThenItsChild() throws {

@@ -133,7 +133,8 @@ private let availableBackends: [GEMMBackendKind] =
     @Test func loadingFillsEveryDefaultAndInlinesTheModel() throws {
         let recipe = try Recipe.load(path: shippedRecipe)
         #expect(recipe.config.name == "digits-mlp")
-        #expect(recipe.config.output == "runs/digits-mlp")
+        #expect(recipe.config.output == nil)
+        #expect(recipe.config.outputFolder == "runs/digits-mlp")
         #expect(recipe.config.modelFile == "models/mlp.yaml")
         #expect(recipe.config.training.epochs == 100)
         #expect(recipe.config.training.shuffle == true)
@@ -152,7 +153,7 @@ private let availableBackends: [GEMMBackendKind] =
         ])
         #expect(recipe.config.training.shuffle == false)
         #expect(recipe.resolved["optimizer"]?["adam"]?["beta_1"] == .double(0.8))
-        #expect(recipe.spec.layers[1].layer.name == "dense_1")
+        #expect(recipe.spec.layers[1].name == "dense_1")
         #expect(recipe.resolved["model"]?["layers"]?.items?[1]["dense"]?["units"] == .int(32))
         #expect(recipe.config.output == "elsewhere")
     }

@@ -246,7 +246,7 @@ let badInputs: [BadInput] = [
         "2 errors",
     ]),
     BadInput(name: "--seed out of range", args: ["check", "configs/mlp.yaml", "--seed", "99999999999"],
-             stderr: ["--set seed=99999999999: seed: received 99999999999, expected a whole number from 0 to 2147483647"]),
+             stderr: ["error: --seed 99999999999: expected a whole number from 0 to 2147483647 (see 'nnrun --help')"]),
 
     // Hostile YAML, refused before or while parsing.
     .recipe("anchor and alias", """
@@ -305,7 +305,7 @@ let badInputs: [BadInput] = [
     BadInput(name: "missing config file", args: ["check", "configs/nope.yaml"], stderr: ["configs/nope.yaml: no such file"]),
     BadInput(name: "config is a folder", args: ["check", "configs"], stderr: ["configs: is a directory, not a config file"]),
     .recipe("missing model file", "name: bad\nmodel: models/nope.yaml\nloss: categorical_crossentropy\n",
-            [#"configs/bad.yaml:2:8: model: model file "models/nope.yaml" not found (looked in the current folder and next to configs/bad.yaml)"#]),
+            [#"configs/bad.yaml:2:8: model: model file "models/nope.yaml" not found (looked for models/nope.yaml, configs/models/nope.yaml, configs/../models/nope.yaml)"#]),
 ]
 
 @Suite struct ErrorMessageTests {

@@ -204,7 +204,7 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
         // Besides the epoch lines: the banner before them, the test metrics and the folder after.
         let others = lines.filter { !$0.hasPrefix("Epoch") }
         #expect(others.count == 3, "\(result.stdout)")
-        #expect(others.first?.hasPrefix("Training digits-mlp: 862 train / 216 validation / 719 test samples, 17226 parameters, GEMM ") == true)
+        #expect(others.first?.hasPrefix("Training digits-mlp: 862 train / 216 validation / 719 test samples, 17,226 parameters, GEMM ") == true)
         #expect(lines.last?.hasPrefix("Run written to out/ (") == true)
         #expect(lines.dropLast().last?.wholeMatch(of: #/Test loss: \d+\.\d{4} - test accuracy: \d\.\d{4}/#) != nil)
 

@@ -1,0 +1,10 @@
+import Glibc
+
+/// Monotonic seconds, for timing epochs and benchmarks.
+public enum Clock {
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
