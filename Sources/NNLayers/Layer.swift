@@ -84,6 +84,10 @@ public protocol Layer: AnyObject {
     var config: any LayerConfig { get }
     /// Trainable tensors in a fixed order; empty for stateless layers. Every layer lists its own.
     var parameters: [Parameter] { get }
+    /// Non-trainable state saved with the weights (Keras' non-trainable weights), e.g. batch
+    /// normalization's moving mean and variance: never given gradients, never touched by
+    /// optimizers, updated by the layer itself in training mode. Empty by default.
+    var buffers: [Parameter] { get }
     /// Per-sample output shape, valid after `build`.
     var outputShape: [Int] { get }
 
@@ -97,6 +101,7 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public var buffers: [Parameter] { [] }
     /// The YAML type name, e.g. `dense`.
     public var typeName: String { config.typeName }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }

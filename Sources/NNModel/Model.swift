@@ -54,25 +54,29 @@ public final class Model {
     public var outputLayer: any Layer { nodes[nodes.count - 1].layer }
     public var outputShape: [Int] { nodes[nodes.count - 1].outputShape }
 
-    /// Every parameter with its checkpoint key `layer.param` (e.g. `dense_1.kernel`).
+    /// Every parameter and buffer with its checkpoint key `layer.param` (e.g. `dense_1.kernel`,
+    /// `batch_normalization.moving_mean`), in layer order.
     public var namedParameters: [(key: String, parameter: Parameter)] {
-        nodes.flatMap { n in n.layer.parameters.map { ("\(n.layer.name).\($0.name)", $0) } }
+        nodes.flatMap { n in (n.layer.parameters + n.layer.buffers).map { ("\(n.layer.name).\($0.name)", $0) } }
     }
 
     public var parameters: [Parameter] { nodes.flatMap { $0.layer.parameters } }
 
-    /// Runs the network on a batch `x` ([batch] + inputShape) and returns the output.
-    public func forward(_ x: Tensor, _ context: inout LayerContext) -> Tensor {
+    /// Runs the network on a batch `x` ([batch] + inputShape) and returns the output. With a
+    /// `profile`, each layer's time is added to it (`nnrun time`).
+    public func forward(_ x: Tensor, _ context: inout LayerContext, profile: LayerProfile? = nil) -> Tensor {
         for (i, node) in nodes.enumerated() {
             let inputs = node.inputs.map { $0 < 0 ? x : outputs[$0]! }
+            let started = profile == nil ? 0 : WallClock.now()
             outputs[i] = node.layer.forward(inputs, &context)
+            profile?.forward[i] += profile == nil ? 0 : WallClock.now() - started
         }
         return outputs[nodes.count - 1]!
     }
 
     /// Backpropagates `gradient` — d(loss)/d(output), or d(loss)/d(logits) of the output layer when
     /// `logits` is true — adding into every trainable parameter's gradient.
-    public func backward(_ gradient: Tensor, logits: Bool, _ context: inout LayerContext) {
+    public func backward(_ gradient: Tensor, logits: Bool, _ context: inout LayerContext, profile: LayerProfile? = nil) {
         let needs = requiresGradient()
         var incoming = [Tensor?](repeating: nil, count: nodes.count)
         incoming[nodes.count - 1] = gradient
@@ -81,11 +85,13 @@ public final class Model {
             let node = nodes[i]
             let needsInput = node.inputs.contains { $0 >= 0 && needs[$0] }
             let grads: [Tensor?]
+            let started = profile == nil ? 0 : WallClock.now()
             if logits && i == nodes.count - 1, let activated = node.layer as? any ActivatedLayer {
                 grads = activated.backward(logitsGradient: g, needsInputGradient: needsInput, &context)
             } else {
                 grads = node.layer.backward(g, needsInputGradient: needsInput, &context)
             }
+            profile?.backward[i] += profile == nil ? 0 : WallClock.now() - started
             for (j, source) in node.inputs.enumerated() where source >= 0 && needs[source] {
                 guard let gj = grads[j] else { continue }
                 accumulate(gj, into: &incoming, at: source)
@@ -122,5 +128,16 @@ public final class Model {
     /// Sets every parameter gradient to zero (the trainer does this before each step).
     public func zeroGradients() {
         for p in parameters { p.gradient.zero() }
+    }
+}
+
+/// Seconds spent in each layer's forward and backward passes, summed over the passes profiled.
+public final class LayerProfile {
+    public var forward: [Double]
+    public var backward: [Double]
+
+    public init(layers: Int) {
+        forward = Array(repeating: 0, count: layers)
+        backward = Array(repeating: 0, count: layers)
     }
 }

@@ -19,7 +19,8 @@ public func summary(of model: Model, name: String) -> String {
     for node in model.nodes {
         let l = node.layer
         let trainable = l.parameters.isEmpty ? "-" : (l.parameters.allSatisfy(\.isTrainable) ? "Y" : "N")
-        var row = ["\(l.name) (\(displayName(l.typeName)))", shapeText(node.outputShape), grouped(l.parameterCount), trainable]
+        let count = l.parameterCount + l.buffers.reduce(0) { $0 + $1.value.count }
+        var row = ["\(l.name) (\(displayName(l.typeName)))", shapeText(node.outputShape), grouped(count), trainable]
         if isGraph {
             row.append(node.inputs.map { $0 < 0 ? "input" : model.nodes[$0].layer.name }.joined(separator: ", "))
         }
@@ -49,7 +50,7 @@ public func summary(of model: Model, name: String) -> String {
     out.append(line("└", "─", "┴", "┘"))
 
     let bytesPerValue = model.dtype.byteCount
-    let total = model.parameters.reduce(0) { $0 + $1.value.count }
+    let total = model.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
     let trainable = model.parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count }
     let activations = model.nodes.reduce(0) { $0 + $1.outputShape.reduce(1, *) }
     out.append(" Total params: \(grouped(total)) (\(byteText(total * bytesPerValue)))")

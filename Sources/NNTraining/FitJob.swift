@@ -48,9 +48,9 @@ public struct FitJob {
         }
         let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm)
         log("Training \(config.name): \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test samples, \(grouped(model.parameters.reduce(0) { $0 + $1.value.count })) parameters, GEMM \(gemm.kind.rawValue)\n")
-        let started = Clock.now()
+        let started = WallClock.now()
         let history = trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
-        let seconds = Clock.now() - started
+        let seconds = WallClock.now() - started
         let test = trainer.evaluate(splits.test)
         let result = Result(history: history, testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
                             output: config.outputFolder, trainer: trainer)

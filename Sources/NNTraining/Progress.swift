@@ -1,4 +1,5 @@
 import Foundation
+import NNTensor
 
 /// Receives training events to show progress.
 public protocol ProgressReporter: AnyObject {
@@ -60,12 +61,12 @@ public final class KerasProgressBar: ProgressReporter {
 
     public func epochBegin(_ epoch: Int, of epochs: Int, steps: Int) {
         write("Epoch \(epoch)/\(epochs)\n")
-        started = Clock.now()
+        started = WallClock.now()
         lastDraw = 0
     }
 
     public func batchEnd(_ step: Int, of steps: Int, logs: [(String, Double)]) {
-        let now = Clock.now()
+        let now = WallClock.now()
         guard step < steps, now - lastDraw >= 0.05 else { return }
         lastDraw = now
         let elapsed = now - started

@@ -53,7 +53,7 @@ public final class Trainer {
         let steps = batchRanges(count: train.count, batchSize: batchSize).count
         for epoch in stride(from: history.epochs.count + 1, through: training.epochs, by: 1) {
             progress.epochBegin(epoch, of: training.epochs, steps: steps)
-            let started = Clock.now()
+            let started = WallClock.now()
             let order = epochOrder(count: train.count, seed: seed, epoch: epoch, shuffle: training.shuffle)
             var lossSum = 0.0, correct = 0, seen = 0
             for (i, range) in batchRanges(count: train.count, batchSize: batchSize).enumerated() {
@@ -70,7 +70,7 @@ public final class Trainer {
                 logs += [("val_accuracy", v.accuracy), ("val_loss", v.loss)]
             }
             history.append(logs)
-            progress.epochEnd(epoch, of: training.epochs, steps: steps, logs: logs, seconds: Clock.now() - started)
+            progress.epochEnd(epoch, of: training.epochs, steps: steps, logs: logs, seconds: WallClock.now() - started)
         }
         return history
     }

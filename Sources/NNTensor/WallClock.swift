@@ -1,7 +1,7 @@
 import Glibc
 
 /// Monotonic seconds, for timing epochs and benchmarks.
-public enum Clock {
+public enum WallClock {
     public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
