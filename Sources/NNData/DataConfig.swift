@@ -5,7 +5,8 @@ import NNConfig
 ///
 /// ```yaml
 /// data:
-///   source: digits                   # or {csv: {path: data/iris.csv, label: species}}; required
+///   source: digits                   # or {csv: {path: data/iris.csv, label: species}},
+///                                    # or {idx: {images: PATH, labels: PATH}} (MNIST's format); required
 ///   scale: 0.0625                    # x <- scale * x; default 1, must be > 0
 ///   standardize: false               # x <- (x - mean_j) / std_j, fitted on the training split; default false
 ///   shape: [8, 8, 1]                 # per-sample shape, NHWC without N; default [featureCount]
@@ -16,7 +17,7 @@ import NNConfig
 /// Decoding fills every default and records all problems in the reader's `Diagnostics`;
 /// `encode()` writes the fully resolved mapping, which decodes back to an equal value.
 public struct DataConfig: Sendable, Equatable {
-    /// Where samples come from (a tagged value: the scalar `digits`, or `{csv: {...}}`).
+    /// Where samples come from (a tagged value: the scalar `digits`, `{csv: {...}}` or `{idx: {...}}`).
     public enum Source: Sendable, Equatable {
         /// The embedded digits set (`Dataset.digits()`): 1797 samples of 64 pixels 0...16.
         case digits
@@ -24,9 +25,14 @@ public struct DataConfig: Sendable, Equatable {
         /// other column is a feature. A relative `path` is looked up in the current directory,
         /// then in the configuration's folder.
         case csv(path: String, label: String)
+        /// A pair of files in MNIST's IDX format (`IDXReader`), raw or gzip-compressed: unsigned-byte
+        /// images (count x rows x columns) and their labels. Features are the pixels 0...255 with the
+        /// shape `[rows, columns, 1]`; classes are the distinct label values. Relative paths are
+        /// looked up as a CSV `path` is.
+        case idx(images: String, labels: String)
 
         /// The source type names, as written in YAML.
-        public static let typeNames = ["digits", "csv"]
+        public static let typeNames = ["digits", "csv", "idx"]
     }
 
     /// The nested train / validation / test split (`Splitter` does the work).
@@ -93,12 +99,19 @@ public struct DataConfig: Sendable, Equatable {
                     let label = body.string("label", default: "label")
                     if body.value("label") != nil { origin.label = body.node["label"]?.location }
                     source = .csv(path: path, label: label)
+                } else if tagged.type == "idx" {
+                    let images = body.string("images"), labels = body.string("labels")
+                    origin.idxImages = body.node["images"]?.location
+                    origin.idxLabels = body.node["labels"]?.location
+                    if body.has("images"), images.isEmpty { body.report("images", "received an empty path, expected an IDX image file") }
+                    if body.has("labels"), labels.isEmpty { body.report("labels", "received an empty path, expected an IDX label file") }
+                    source = .idx(images: images, labels: labels)
                 }
                 body.finish()
             }
         } else {
             diagnostics.report(reader.node, reader.childPath("source"),
-                               "missing required key \"source\"; expected digits or {csv: {path: ..., label: ...}}")
+                               "missing required key \"source\"; expected digits, {csv: {path: ..., label: ...}} or {idx: {images: ..., labels: ...}}")
         }
 
         scale = reader.double("scale", default: 1, in: 0...Double.greatestFiniteMagnitude, exclusiveMin: true)
@@ -171,6 +184,8 @@ public struct DataConfig: Sendable, Equatable {
             sourceNode = ConfigNode(.scalar(text: "digits", quoted: false))
         case .csv(let path, let label):
             sourceNode = .map([("csv", .map([("path", .string(path)), ("label", .string(label))]))])
+        case .idx(let images, let labels):
+            sourceNode = .map([("idx", .map([("images", .string(images)), ("labels", .string(labels))]))])
         }
         return .map([
             ("source", sourceNode),
@@ -214,6 +229,9 @@ extension DataConfig {
         public var csvPath: SourceLocation?
         /// nil when `label:` was not written (the default `label` is used).
         public var label: SourceLocation?
+        /// The `images:` and `labels:` paths of an `idx` source.
+        public var idxImages: SourceLocation?
+        public var idxLabels: SourceLocation?
         public var shape: SourceLocation?
         public var classes: SourceLocation?
         /// One per kept entry of `classes`, in order.

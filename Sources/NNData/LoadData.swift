@@ -2,8 +2,8 @@ import NNConfig
 
 /// Loads, filters, shapes, splits and scales the data a `data:` section describes.
 ///
-/// 1. the source: the embedded digits, or a CSV file (a relative path is looked up in the current
-///    directory, then in `baseDirectory`, the folder of the configuration file);
+/// 1. the source: the embedded digits, a CSV file, or a pair of IDX files (a relative path is looked
+///    up in the current directory, then in `baseDirectory`, the folder of the configuration file);
 /// 2. `classes`: keep only those labels, re-indexed in the listed order; `shape`: the per-sample shape;
 /// 3. `split` (see `splitRows`), seeded by `seed`;
 /// 4. scaling: `x <- scale * x`, then with `standardize` `(x - mean_j) / std_j` with statistics fitted
@@ -11,8 +11,8 @@ import NNConfig
 ///
 /// Throws `ConfigErrors` for problems a configuration caused, each pointing at the YAML node (a
 /// missing label column, a class or shape that does not fit the data, a split that leaves a split
-/// or a class's training rows empty); `DataFileError` when a file cannot be read; `CSVError` for a
-/// malformed CSV (`file:line:column`).
+/// or a class's training rows empty, a data file that cannot be read); `CSVError` for a malformed
+/// CSV (`file:line:column`); `IDXError` for an invalid IDX file.
 public func loadData(_ config: DataConfig, seed: UInt64, baseDirectory: String?) throws
     -> (splits: DataSplits, scaling: InputScaling)
 {
@@ -49,6 +49,8 @@ public func loadDataset(_ config: DataConfig, baseDirectory: String?) throws -> 
                 suggestion: didYouMean(label, among: reader.header))])
         }
         dataset = try reader.dataset(labelColumn: column)
+    case .idx(let images, let labels):
+        dataset = try loadIDXDataset(images: images, labels: labels, origin: origin, baseDirectory: baseDirectory)
     }
 
     if let classes = config.classes {

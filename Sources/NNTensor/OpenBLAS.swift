@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// OpenBLAS, loaded at run time with `dlopen`, so that nnrun has no link-time dependency on BLAS
 /// and runs (with the built-in GEMM) on machines without it.
@@ -6,8 +7,9 @@ import Glibc
 /// The library is `libopenblas.so.0` (Debian's `libopenblas0-pthread`), or whatever path or soname
 /// the environment variable `NNRUN_OPENBLAS_PATH` names. Only the CBLAS entry points `cblas_sgemm`
 /// and `cblas_dgemm` are required; the `openblas_*` thread and configuration queries are used when
-/// present. At load the thread count is set from `NNRUN_THREADS` (default 1: on a small shared
-/// machine the matrices of an MLP are faster on one thread).
+/// present. Threads: a product of at least 2^20 multiply-adds uses up to `NNRUN_THREADS` threads
+/// (default: the number of cores); smaller ones run on one thread, because on a small shared
+/// machine waking a second thread costs more than the few microseconds an MLP's GEMM takes.
 ///
 /// The function pointers are immutable after `init`, and OpenBLAS's GEMM is thread-safe, hence
 /// `@unchecked Sendable`.
@@ -36,11 +38,11 @@ final class OpenBLAS: @unchecked Sendable {
                         threads: OpenBLAS.threadsFromEnvironment())
     }()
 
-    /// `NNRUN_THREADS` as a positive integer; 1 when unset or malformed.
-    static func threadsFromEnvironment() -> Int {
-        guard let raw = getenv("NNRUN_THREADS"), let n = Int(String(cString: raw)), n > 0 else { return 1 }
-        return min(n, 1024)
-    }
+    /// The most threads one GEMM may use: `NNRUN_THREADS`, default the number of cores.
+    static func threadsFromEnvironment() -> Int { WorkerPool.threadsFromEnvironment() }
+
+    /// Products with fewer multiply-adds than this run on one thread.
+    static let threadingThreshold = 1 << 20
 
     /// The `dlopen` handle; kept open for the life of the process.
     private let handle: UnsafeMutableRawPointer
@@ -52,6 +54,10 @@ final class OpenBLAS: @unchecked Sendable {
     private let getCorenameFn: GetStringFn?
     /// Path or soname the library was loaded from.
     let path: String
+    /// Threads a large product may use.
+    let maxThreads: Int
+    /// The thread count OpenBLAS is set to now (changed only when a call needs another).
+    private let currentThreads = Atomic<Int>(0)
 
     /// Loads `path` and resolves the symbols; nil when the library cannot be opened or lacks
     /// `cblas_sgemm`/`cblas_dgemm`. Sets the OpenBLAS thread count to `threads` when it can.
@@ -69,7 +75,20 @@ final class OpenBLAS: @unchecked Sendable {
         getThreadsFn = dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: GetThreadsFn.self) }
         getConfigFn = dlsym(h, "openblas_get_config").map { unsafeBitCast($0, to: GetStringFn.self) }
         getCorenameFn = dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: GetStringFn.self) }
-        setThreadsFn?(Int32(clamping: threads))
+        maxThreads = max(1, threads)
+        useThreads(1)
+    }
+
+    /// Sets OpenBLAS' thread count to `n` unless it already is.
+    private func useThreads(_ n: Int) {
+        guard let setThreadsFn, currentThreads.load(ordering: .relaxed) != n else { return }
+        setThreadsFn(Int32(n))
+        currentThreads.store(n, ordering: .relaxed)
+    }
+
+    @inline(__always) private func threads(m: Int, n: Int, k: Int) {
+        let macs = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
+        useThreads(macs >= OpenBLAS.threadingThreshold || macs < 0 ? maxThreads : 1)
     }
 
     /// Threads OpenBLAS uses, when the library can tell.
@@ -90,7 +109,7 @@ final class OpenBLAS: @unchecked Sendable {
             if !name.isEmpty { parts.append(name) }
         }
         var text = parts.joined(separator: " ")
-        if let t = threadCount { text += ", \(t) thread" + (t == 1 ? "" : "s") }
+        text += maxThreads == 1 ? ", 1 thread" : ", up to \(maxThreads) threads (products of 2^20+ multiply-adds)"
         return text
     }
 
@@ -111,6 +130,7 @@ final class OpenBLAS: @unchecked Sendable {
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
+        threads(m: m, n: n, k: k)
         sgemmFn(OpenBLAS.cblasRowMajor, transA ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 transB ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
@@ -126,6 +146,7 @@ final class OpenBLAS: @unchecked Sendable {
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
+        threads(m: m, n: n, k: k)
         dgemmFn(OpenBLAS.cblasRowMajor, transA ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 transB ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),

@@ -1,0 +1,202 @@
+import NNConfig
+import NNTensor
+
+/// A 2-D convolution (Keras' `Conv2D`, NHWC): y = f(conv(x, W) + b).
+///
+/// Input [batch, H, W, cin], kernel W [kh, kw, cin, cout] (Keras' layout), bias b [cout], output
+/// [batch, Ho, Wo, cout] with Ho, Wo and the padding from `ConvGeometry` (valid or TensorFlow's
+/// same). For output pixel (oy, ox) and filter o:
+///
+///     z[oy, ox, o] = b[o] + Σ_{ky, kx, c} x[oy·sh − pad_top + ky·dh, ox·sw − pad_left + kx·dw, c] · W[ky, kx, c, o]
+///
+/// (pixels outside the input are zero), a cross-correlation as in every framework.
+///
+/// Computed as im2col + GEMM, a batch chunk at a time: the chunk's column matrix
+/// col [n·Ho·Wo, K], K = kh·kw·cin (columns in (ky, kx, c) order, see `Im2Col`), times the
+/// kernel viewed as [K, cout] gives the chunk's NHWC output rows directly. A 1x1 kernel with
+/// stride 1 needs no im2col: the input is its own column matrix. Backward, with
+/// dz = f'(z) ⊙ dy: dW += colᵀ · dz, db += Σ_rows dz, dcol = dz · Wᵀ, dx = col2im(dcol). The
+/// columns are recomputed chunk by chunk in backward rather than kept for the whole batch, so
+/// memory stays at one chunk's column buffer (`ConvChunking`).
+///
+/// YAML: `conv2d: {filters: 32, kernel_size: 3, strides: 1, padding: valid, dilation_rate: 1,
+/// activation: linear, use_bias: true, kernel_initializer: glorot_uniform, bias_initializer: zeros}`;
+/// only `filters` and `kernel_size` are required. As in Keras, strides > 1 cannot be combined with
+/// dilation_rate > 1.
+public final class Conv2D: ActivatedLayer {
+    public struct Config: LayerConfig, Equatable {
+        public let typeName = "conv2d"
+        public var filters: Int
+        public var geometry: ConvGeometry
+        public var activation: Activation = .linear
+        public var useBias = true
+        public var kernelInitializer: Initializer = .glorotUniform
+        public var biasInitializer: Initializer = .constant(0)
+
+        public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], padding: ConvPadding = .valid,
+                    dilationRate: [Int] = [1, 1], activation: Activation = .linear) {
+            self.filters = filters
+            self.geometry = ConvGeometry(kernelSize: kernelSize, strides: strides, padding: padding, dilationRate: dilationRate)
+            self.activation = activation
+        }
+
+        public init(_ r: MappingReader) {
+            filters = r.int("filters", in: 1...1_000_000)
+            geometry = ConvGeometry(r, allowStridedDilation: false)
+            activation = Activation.decode(r, "activation", default: .linear)
+            useBias = r.bool("use_bias", default: true)
+            kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
+            biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
+            r.finish()
+        }
+
+        public func encode() -> ConfigNode {
+            .map([("filters", .int(filters))] + geometry.encode()
+                 + [("activation", activation.encode()), ("use_bias", .bool(useBias)),
+                    ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
+        }
+
+        public func makeLayer(name: String) -> any Layer { Conv2D(name: name, config: self) }
+        public var outputActivation: Activation? { activation }
+    }
+
+    public let name: String
+    public let settings: Config
+    public var config: any LayerConfig { settings }
+    public var activation: Activation { settings.activation }
+    public private(set) var outputShape: [Int] = []
+    public private(set) var kernel = Parameter(name: "kernel", value: Tensor(zeros: [0, 0, 0, 0]))
+    public private(set) var bias: Parameter?
+    /// Valid after `build`.
+    public private(set) var geometry = Im2ColGeometry(height: 0, width: 0, channels: 0, outHeight: 0, outWidth: 0,
+                                                      kernelHeight: 1, kernelWidth: 1)
+    /// The most values one chunk's column matrix may hold (tests lower it to force several chunks).
+    var maxColumnElements = ConvChunking.defaultMaxColumnElements
+
+    public private(set) var logits = Tensor(zeros: [0])
+    private var output = Tensor(zeros: [0])
+    private var logitsGradient = Tensor(zeros: [0])
+    private var inputGradient = Tensor(zeros: [0])
+    /// One chunk's column matrix, reused by every chunk of every pass.
+    private var columns = Tensor(zeros: [0])
+    private var input: Tensor?
+
+    public init(name: String, config: Config) {
+        self.name = name
+        self.settings = config
+    }
+
+    public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
+
+    public func build(inputShapes: [[Int]], dtype: DType, rng: inout RNG) throws(LayerError) -> [Int] {
+        let shape = try singleInput(inputShapes, typeName)
+        let g = try settings.geometry.convolution(input: shape, typeName: typeName)
+        let kernelShape = settings.geometry.kernelSize + [g.channels, settings.filters]
+        _ = try elementCount(kernelShape, what: "the kernel of \(name)")
+        outputShape = [g.outHeight, g.outWidth, settings.filters]
+        _ = try elementCount(outputShape, what: "the output of \(name)")
+        _ = try elementCount([g.patchesPerImage, g.patchSize], what: "the im2col buffer of \(name) (one image)")
+        geometry = g
+        let w = Tensor(zeros: kernelShape, dtype: dtype)
+        settings.kernelInitializer.fill(w, rng: &rng)
+        kernel = Parameter(name: "kernel", value: w)
+        if settings.useBias {
+            let b = Tensor(zeros: [settings.filters], dtype: dtype)
+            settings.biasInitializer.fill(b, rng: &rng)
+            bias = Parameter(name: "bias", value: b)
+        } else {
+            bias = nil
+        }
+        logits = Tensor(zeros: [0], dtype: dtype)
+        output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        logitsGradient = Tensor(zeros: [0], dtype: dtype)
+        inputGradient = Tensor(zeros: [0], dtype: dtype)
+        columns = Tensor(zeros: [0], dtype: dtype)
+        return outputShape
+    }
+
+    /// Images per chunk for a batch of `batch`.
+    private func chunkSize(_ batch: Int) -> Int {
+        ConvChunking.imagesPerChunk(batch: batch, perImage: geometry.columnsPerImage, maxColumnElements: maxColumnElements)
+    }
+
+    public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
+        let x = inputs[0]
+        input = x
+        let n = x.batch, g = geometry, cout = settings.filters
+        logits.reshape([n] + outputShape)
+        if g.isIdentity {
+            Ops.matmul(x, kernel.value, into: logits, m: n * g.patchesPerImage, n: cout, k: g.channels, gemm: context.gemm)
+        } else {
+            let chunk = chunkSize(n)
+            columns.reshape([chunk * g.patchesPerImage, g.patchSize])
+            for first in stride(from: 0, to: n, by: chunk) {
+                forwardChunk(x, first: first, count: min(chunk, n - first), columns: columns, gemm: context.gemm)
+            }
+        }
+        if let bias { Ops.addRow(bias.value, to: logits) }
+        output.reshape(logits.shape)
+        settings.activation.forward(logits, into: output, width: cout)
+        return output
+    }
+
+    /// z[first ..< first + count] = im2col(x[first ..< first + count]) · W, using `columns` as scratch.
+    /// Chunks touch disjoint parts of `logits`, so they can run concurrently with one buffer each.
+    private func forwardChunk(_ x: Tensor, first: Int, count: Int, columns: Tensor, gemm: GEMM) {
+        let g = geometry, rows = count * g.patchesPerImage
+        Im2Col.im2col(x, first: first, count: count, geometry: g, into: columns)
+        Ops.matmulBlock(columns, at: 0, kernel.value, at: 0, into: logits, at: first * g.patchesPerImage * settings.filters,
+                        m: rows, n: settings.filters, k: g.patchSize, gemm: gemm)
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
+        logitsGradient.reshape(outputGradient.shape)
+        settings.activation.backward(outputGradient: outputGradient, output: output, logits: logits,
+                                     into: logitsGradient, width: settings.filters)
+        return backward(logitsGradient: logitsGradient, needsInputGradient: needsInputGradient, &context)
+    }
+
+    public func backward(logitsGradient dz: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
+        guard let x = input else { return [nil] }
+        let n = x.batch, g = geometry, cout = settings.filters
+        if let bias, bias.isTrainable { Ops.accumulateColumnSums(of: dz, into: bias.gradient) }
+        let kernelGradient = kernel.isTrainable
+        if needsInputGradient { inputGradient.reshape(x.shape) }
+        if g.isIdentity {
+            let rows = n * g.patchesPerImage
+            if kernelGradient {
+                Ops.matmul(x, dz, into: kernel.gradient, m: g.channels, n: cout, k: rows, transA: true, beta: 1, gemm: context.gemm)
+            }
+            if needsInputGradient {
+                Ops.matmul(dz, kernel.value, into: inputGradient, m: rows, n: g.channels, k: cout, transB: true, gemm: context.gemm)
+            }
+        } else if kernelGradient || needsInputGradient {
+            let chunk = chunkSize(n)
+            columns.reshape([chunk * g.patchesPerImage, g.patchSize])
+            for first in stride(from: 0, to: n, by: chunk) {
+                backwardChunk(x, dz, first: first, count: min(chunk, n - first), columns: columns,
+                              kernelGradient: kernelGradient, inputGradient: needsInputGradient, gemm: context.gemm)
+            }
+        }
+        return [needsInputGradient ? inputGradient : nil]
+    }
+
+    /// One chunk of backward: dW += colᵀ · dz (col recomputed here), then dcol = dz · Wᵀ in the same
+    /// buffer and dx = col2im(dcol). Chunks write disjoint parts of dx; the dW accumulation is the
+    /// only shared write (a reduction).
+    private func backwardChunk(_ x: Tensor, _ dz: Tensor, first: Int, count: Int, columns: Tensor,
+                               kernelGradient: Bool, inputGradient needsInputGradient: Bool, gemm: GEMM) {
+        let g = geometry, cout = settings.filters, rows = count * g.patchesPerImage
+        let dzOffset = first * g.patchesPerImage * cout
+        if kernelGradient {
+            Im2Col.im2col(x, first: first, count: count, geometry: g, into: columns)
+            Ops.matmulBlock(columns, at: 0, dz, at: dzOffset, into: kernel.gradient, at: 0,
+                            m: g.patchSize, n: cout, k: rows, transA: true, beta: 1, gemm: gemm)
+        }
+        if needsInputGradient {
+            Ops.matmulBlock(dz, at: dzOffset, kernel.value, at: 0, into: columns, at: 0,
+                            m: rows, n: g.patchSize, k: cout, transB: true, gemm: gemm)
+            Im2Col.col2im(columns, geometry: g, into: inputGradient, first: first, count: count)
+        }
+    }
+}
