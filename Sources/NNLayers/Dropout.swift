@@ -51,8 +51,10 @@ public final class Dropout: Layer {
         guard wasTraining else { return x }
         mask.reshape(x.shape)
         output.reshape(x.shape)
-        let keep = 1 - rate, scale = 1 / keep
-        for i in 0..<x.count { mask[i] = context.rng.nextDouble() < keep ? scale : 0 }
+        switch x.dtype {
+        case .float32: drawMask(mask.f32, x.count, &context.rng)
+        case .float64: drawMask(mask.f64, x.count, &context.rng)
+        }
         multiply(x, mask, into: output)
         return output
     }
@@ -63,6 +65,20 @@ public final class Dropout: Layer {
         gradient.reshape(outputGradient.shape)
         multiply(outputGradient, mask, into: gradient)
         return [gradient]
+    }
+
+    /// mask_i = 1/(1 − rate) with probability 1 − rate, else 0. One 64-bit draw gives two 32-bit
+    /// uniforms, compared as integers (the same stream for float32 and float64).
+    private func drawMask<T: TensorScalar>(_ m: UnsafeMutablePointer<T>, _ n: Int, _ rng: inout RNG) {
+        let threshold = UInt64((1 - rate) * 4_294_967_296.0)
+        let scale = T(1 / (1 - rate))
+        var i = 0
+        while i < n {
+            let r = rng.next()
+            m[i] = r & 0xffff_ffff < threshold ? scale : 0
+            if i + 1 < n { m[i + 1] = r >> 32 < threshold ? scale : 0 }
+            i += 2
+        }
     }
 
     private func multiply(_ a: Tensor, _ b: Tensor, into c: Tensor) {

@@ -29,6 +29,17 @@ public struct LayerRegistry: Sendable {
         r.register("dense") { _, o in Dense.Config(o) }
         r.register("dropout") { _, o in Dropout.Config(o) }
         r.register("flatten") { _, o in Flatten.Config(o) }
+        r.register("conv2d") { _, o in Conv2D.Config(o) }
+        r.register("conv2d_transpose") { _, o in Conv2DTranspose.Config(o) }
+        r.register("max_pool2d") { _, o in MaxPool2D.Config(o) }
+        r.register("average_pool2d") { _, o in AveragePool2D.Config(o) }
+        r.register("global_average_pool2d") { _, o in GlobalAveragePool2D.Config(o) }
+        r.register("reshape") { _, o in Reshape.Config(o) }
+        r.register("zero_padding2d") { _, o in ZeroPadding2D.Config(o) }
+        r.register("up_sampling2d") { _, o in UpSampling2D.Config(o) }
+        r.register("batch_normalization") { _, o in BatchNormalization.Config(o) }
+        r.register("add") { _, o in Add.Config(o) }
+        r.register("concatenate") { _, o in Concatenate.Config(o) }
         for type in ActivationLayer.typeNames {
             r.register(type) { type, o in ActivationLayer.Config(typeName: type, o) }
         }

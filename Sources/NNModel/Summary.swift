@@ -1,3 +1,4 @@
+import Foundation
 import NNLayers
 
 /// Keras' `model.summary()` table, plus the activation memory per sample:
@@ -60,11 +61,13 @@ public func summary(of model: Model, name: String) -> String {
     return out.joined(separator: "\n")
 }
 
-/// Keras' class name for a YAML type: `dense` → `Dense`, `leaky_relu` → `LeakyReLU`.
+/// Keras' class name for a YAML type: `dense` → `Dense`, `leaky_relu` → `LeakyReLU`,
+/// `max_pool2d` → `MaxPool2D`.
 public func displayName(_ type: String) -> String {
     let special = ["relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "Tanh", "softmax": "Softmax"]
     if let s = special[type] { return s }
-    return type.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    let camel = type.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    return camel.replacingOccurrences(of: "2d", with: "2D")
 }
 
 /// 17226 → "17,226".

@@ -1,47 +1,67 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import NNData
+import NNLayers
+import NNModel
+import NNTensor
 import NNTraining
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time a built-in benchmark job and print one JSON line (scripts/bench_peers.py compares it with the peers).",
-        discussion: "mlp: the digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs on the 862 training rows, validation every epoch, as the peers' digits_mlp scripts.")
+        discussion: """
+            mlp: digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs on the 862 training rows, validation every epoch.
+            cnn: digits CNN conv32-conv64-maxpool-dropout-dense128-dropout-dense10 on 8x8x1, batch 32, 30 epochs.
+            mnist: Keras' mnist_cnn on 6000 synthetic 28x28x1 images, batch 128: training samples/s over epochs 2-3 \
+            (epoch 1 warms up) and inference samples/s at batch 1000 (median of 3 passes).
+            Each matches the job of the same name in ../shared/bench/peers.
+            """)
 
-    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp }
+    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp, cnn, mnist }
 
     @Argument(help: "The job: \(Job.allCases.map(\.rawValue).joined(separator: ", ")).")
     var job: Job
 
-    @Option(help: "Epochs to train.")
-    var epochs = 100
+    @Option(help: "Epochs to train (default: the job's).")
+    var epochs: Int?
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs \(epochs): expected a whole number >= 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs): expected a whole number >= 1") }
     }
 
     func run() throws {
         try reportingErrors {
-            let recipe = try Recipe.parse(BenchJobs.mlp, file: "<bench mlp>", overrides: ["training.epochs=\(epochs)"])
-            let job = FitJob(recipe: recipe, gemm: try gemmFromEnvironment())
-            let result = try job.run(write: false)
-            let samples = Double(result.trainer.step * 32)
+            let gemm = try gemmFromEnvironment()
+            var fields: [(String, String)] = [("bench", "\"\(job == .mlp ? "digits_mlp" : job == .cnn ? "digits_cnn" : "mnist_cnn")\""),
+                                              ("impl", "\"nnrun\""), ("gemm", "\"\(gemm.kind.rawValue)\""),
+                                              ("threads", "\(WorkerPool.shared.threads)")]
+            switch job {
+            case .mlp, .cnn:
+                let (text, defaultEpochs, batch) = job == .mlp ? (BenchJobs.mlp, 100, 32) : (BenchJobs.cnn, 30, 32)
+                let epochs = epochs ?? defaultEpochs
+                let recipe = try Recipe.parse(text, file: "<bench \(job.rawValue)>", overrides: ["training.epochs=\(epochs)"])
+                let result = try FitJob(recipe: recipe, gemm: gemm).run(write: false)
+                fields += [("epochs", "\(epochs)"), ("batch", "\(batch)"), ("n_train", "862"),
+                           ("train_s", String(format: "%.4f", result.seconds)),
+                           ("samples_per_s", String(format: "%.0f", Double(862 * epochs) / result.seconds)),
+                           ("test_acc", String(format: "%.4f", result.testAccuracy))]
+            case .mnist:
+                let r = try BenchJobs.mnist(gemm: gemm, epochs: max(epochs ?? 3, 2))
+                fields += [("epochs", "\(max(epochs ?? 3, 2))"), ("batch", "128"), ("n_train", "6000"),
+                           ("train_samples_per_s", String(format: "%.0f", r.train)),
+                           ("infer_samples_per_s", String(format: "%.0f", r.infer)),
+                           ("warmup_epoch_s", String(format: "%.3f", r.warmup))]
+            }
             var usage = rusage()
             getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-            let fields: [(String, String)] = [
-                ("bench", "\"digits_mlp\""), ("impl", "\"nnrun\""), ("gemm", "\"\(job.gemm.kind.rawValue)\""),
-                ("epochs", "\(epochs)"), ("batch", "32"), ("n_train", "862"),
-                ("train_s", String(format: "%.4f", result.seconds)),
-                ("samples_per_s", String(format: "%.0f", min(samples, Double(862 * epochs)) / result.seconds)),
-                ("test_acc", String(format: "%.4f", result.testAccuracy)),
-                ("peak_rss_mib", String(format: "%.1f", Double(usage.ru_maxrss) / 1024)),
-            ]
+            fields.append(("peak_rss_mib", String(format: "%.1f", Double(usage.ru_maxrss) / 1024)))
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         }
     }
 }
 
-/// The benchmark recipes, built in so `nnrun bench` runs anywhere.
+/// The benchmark jobs, built in so `nnrun bench` runs anywhere; each matches a peer script.
 enum BenchJobs {
     static let mlp = """
         name: bench-digits-mlp
@@ -57,4 +77,81 @@ enum BenchJobs {
         optimizer: {adam: {learning_rate: 0.001}}
         training: {epochs: 100, batch_size: 32}
         """
+
+    static let cnn = """
+        name: bench-digits-cnn
+        seed: 42
+        data: {source: digits, scale: 0.0625, shape: [8, 8, 1], split: {test: 0.4, validation: 0.2, stratify: true}}
+        model:
+          input: [8, 8, 1]
+          layers:
+            - conv2d: {filters: 32, kernel_size: 3, padding: same, activation: relu}
+            - conv2d: {filters: 64, kernel_size: 3, padding: same, activation: relu}
+            - max_pool2d: {pool_size: 2}
+            - dropout: {rate: 0.25}
+            - flatten: {}
+            - dense: {units: 128, activation: relu}
+            - dropout: {rate: 0.5}
+            - dense: {units: 10, activation: softmax}
+        loss: categorical_crossentropy
+        optimizer: {adam: {learning_rate: 0.001}}
+        training: {epochs: 30, batch_size: 32}
+        """
+
+    static let mnistModel = """
+        name: bench-mnist-cnn
+        seed: 42
+        data: {source: digits}
+        model:
+          input: [28, 28, 1]
+          layers:
+            - conv2d: {filters: 32, kernel_size: 3, activation: relu}
+            - conv2d: {filters: 64, kernel_size: 3, activation: relu}
+            - max_pool2d: {pool_size: 2}
+            - dropout: {rate: 0.25}
+            - flatten: {}
+            - dense: {units: 128, activation: relu}
+            - dropout: {rate: 0.5}
+            - dense: {units: 10, activation: softmax}
+        loss: categorical_crossentropy
+        optimizer: {adam: {learning_rate: 0.001}}
+        training: {epochs: 3, batch_size: 128}
+        """
+
+    /// Keras' mnist_cnn on 6000 uniform-noise images with random labels (as the peer script):
+    /// training samples/s over the epochs after the first, inference samples/s at batch 1000.
+    static func mnist(gemm: GEMM, epochs: Int) throws -> (train: Double, infer: Double, warmup: Double) {
+        let recipe = try Recipe.parse(mnistModel, file: "<bench mnist>", overrides: ["training.epochs=\(epochs)"])
+        var rng = RNG(seed: 42, stream: "bench")
+        let n = 6000, pixels = 28 * 28
+        let data = Dataset(features: (0..<(n * pixels)).map { _ in Float(rng.nextDouble()) },
+                           labels: (0..<n).map { _ in rng.below(10) }, featureShape: [28, 28, 1],
+                           labelNames: (0..<10).map(String.init))
+        var initRNG = RNG(seed: 42, stream: "init")
+        let model = try Model(spec: recipe.spec, rng: &initRNG)
+        let trainer = Trainer(model: model, loss: CategoricalCrossentropy(sparse: false), optimizer: recipe.config.optimizer,
+                              training: recipe.config.training, seed: 42, gemm: gemm)
+        let timer = EpochTimer()
+        _ = trainer.fit(train: data, validation: nil, progress: timer)
+        let later = timer.seconds.dropFirst()
+        let train = Double(n * later.count) / later.reduce(0, +)
+        _ = trainer.evaluate(data, batchSize: 1000)
+        var passes: [Double] = []
+        for _ in 0..<3 {
+            let started = WallClock.now()
+            _ = trainer.evaluate(data, batchSize: 1000)
+            passes.append(WallClock.now() - started)
+        }
+        return (train, Double(n) / passes.sorted()[1], timer.seconds.first ?? 0)
+    }
+}
+
+/// Collects each epoch's duration.
+final class EpochTimer: ProgressReporter {
+    var seconds: [Double] = []
+    func epochBegin(_ epoch: Int, of epochs: Int, steps: Int) {}
+    func batchEnd(_ step: Int, of steps: Int, logs: [(String, Double)]) {}
+    func epochEnd(_ epoch: Int, of epochs: Int, steps: Int, logs: [(String, Double)], seconds: Double) {
+        self.seconds.append(seconds)
+    }
 }
