@@ -13,8 +13,9 @@ import NNTensor
 ///
 /// Computed as im2col + GEMM, a batch chunk at a time: the chunk's column matrix
 /// col [n·Ho·Wo, K], K = kh·kw·cin (columns in (ky, kx, c) order, see `Im2Col`), times the
-/// kernel viewed as [K, cout] gives the chunk's NHWC output rows directly. A 1x1 kernel with
-/// stride 1 needs no im2col: the input is its own column matrix. Backward, with
+/// kernel viewed as [K, cout] gives the chunk's NHWC output rows directly (the rows are first set
+/// to the bias and the GEMM accumulates onto them). A 1x1 kernel with stride 1 needs no im2col:
+/// the input is its own column matrix. Backward, with
 /// dz = f'(z) ⊙ dy: dW += colᵀ · dz, db += Σ_rows dz, dcol = dz · Wᵀ, dx = col2im(dcol). The
 /// columns are recomputed chunk by chunk in backward rather than kept for the whole batch, so
 /// memory stays at one chunk's column buffer (`ConvChunking`).
@@ -42,7 +43,7 @@ public final class Conv2D: ActivatedLayer {
 
         public init(_ r: MappingReader) {
             filters = r.int("filters", in: 1...1_000_000)
-            geometry = ConvGeometry(r, allowStridedDilation: false)
+            geometry = ConvGeometry(r)
             activation = Activation.decode(r, "activation", default: .linear)
             useBias = r.bool("use_bias", default: true)
             kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
@@ -127,6 +128,7 @@ public final class Conv2D: ActivatedLayer {
         logits.reshape([n] + outputShape)
         if g.isIdentity {
             Ops.matmul(x, kernel.value, into: logits, m: n * g.patchesPerImage, n: cout, k: g.channels, gemm: context.gemm)
+            if let bias { Ops.addRow(bias.value, to: logits) }
         } else {
             let chunk = chunkSize(n)
             columns.reshape([chunk * g.patchesPerImage, g.patchSize])
@@ -134,19 +136,19 @@ public final class Conv2D: ActivatedLayer {
                 forwardChunk(x, first: first, count: min(chunk, n - first), columns: columns, gemm: context.gemm)
             }
         }
-        if let bias { Ops.addRow(bias.value, to: logits) }
         output.reshape(logits.shape)
         settings.activation.forward(logits, into: output, width: cout)
         return output
     }
 
-    /// z[first ..< first + count] = im2col(x[first ..< first + count]) · W, using `columns` as scratch.
+    /// z[first ..< first + count] = b + im2col(x[first ..< first + count]) · W, using `columns` as scratch.
     /// Chunks touch disjoint parts of `logits`, so they can run concurrently with one buffer each.
     private func forwardChunk(_ x: Tensor, first: Int, count: Int, columns: Tensor, gemm: GEMM) {
         let g = geometry, rows = count * g.patchesPerImage
         Im2Col.im2col(x, first: first, count: count, geometry: g, into: columns)
+        if let bias { Ops.setRows(logits, first: first * g.patchesPerImage, count: rows, to: bias.value) }
         Ops.matmulBlock(columns, at: 0, kernel.value, at: 0, into: logits, at: first * g.patchesPerImage * settings.filters,
-                        m: rows, n: settings.filters, k: g.patchSize, gemm: gemm)
+                        m: rows, n: settings.filters, k: g.patchSize, beta: bias == nil ? 0 : 1, gemm: gemm)
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {

@@ -24,8 +24,9 @@ import NNTensor
 ///
 /// YAML: `conv2d_transpose: {filters: 16, kernel_size: 3, strides: 2, padding: same,
 /// dilation_rate: 1, activation: linear, use_bias: true, kernel_initializer: glorot_uniform,
-/// bias_initializer: zeros}`; only `filters` and `kernel_size` are required. Keras' `output_padding`
-/// is not supported (it is always None).
+/// bias_initializer: zeros}`; only `filters` and `kernel_size` are required. As in Keras, strides > 1
+/// cannot be combined with dilation_rate > 1. Keras' `output_padding` is not supported (it is
+/// always None).
 public final class Conv2DTranspose: ActivatedLayer {
     public struct Config: LayerConfig, Equatable {
         public let typeName = "conv2d_transpose"
@@ -45,7 +46,7 @@ public final class Conv2DTranspose: ActivatedLayer {
 
         public init(_ r: MappingReader) {
             filters = r.int("filters", in: 1...1_000_000)
-            geometry = ConvGeometry(r, allowStridedDilation: true)
+            geometry = ConvGeometry(r)
             activation = Activation.decode(r, "activation", default: .linear)
             useBias = r.bool("use_bias", default: true)
             kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)

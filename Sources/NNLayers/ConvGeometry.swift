@@ -16,8 +16,9 @@ public enum ConvPadding: String, Sendable, CaseIterable {
 ///
 /// YAML (Keras' names): `kernel_size` (required: an int for a square kernel, or [height, width]),
 /// `strides` (default 1, or [sh, sw]), `padding` (`valid` (default) or `same`), `dilation_rate`
-/// (default 1, or [dh, dw]). Every size is a whole number from 1 to `maxSize`. A dilated kernel
-/// covers an effective size of (k − 1)·dilation + 1 pixels.
+/// (default 1, or [dh, dw]). Every size is a whole number from 1 to `maxSize`; as in Keras, strides
+/// greater than 1 cannot be combined with a dilation_rate greater than 1. A dilated kernel covers
+/// an effective size of (k − 1)·dilation + 1 pixels.
 ///
 /// Per spatial axis, for input size `in`, kernel `k`, stride `s`, dilation `d`, k_eff = (k − 1)·d + 1:
 ///
@@ -51,14 +52,14 @@ public struct ConvGeometry: Sendable, Equatable {
     }
 
     /// Reads `kernel_size`, `strides`, `padding` and `dilation_rate` from a layer's options.
-    /// `allowStridedDilation: false` rejects strides > 1 together with dilation_rate > 1, as Keras'
-    /// `Conv2D` does.
-    public init(_ r: MappingReader, allowStridedDilation: Bool) {
+    /// Strides > 1 together with dilation_rate > 1 are rejected, as Keras' `Conv2D` and
+    /// `Conv2DTranspose` do.
+    public init(_ r: MappingReader) {
         kernelSize = Self.pair(r, "kernel_size", default: nil)
         strides = Self.pair(r, "strides", default: [1, 1])
         padding = ConvPadding(rawValue: r.choice("padding", ConvPadding.allCases.map(\.rawValue), default: "valid")) ?? .valid
         dilationRate = Self.pair(r, "dilation_rate", default: [1, 1])
-        if !allowStridedDilation && strides.contains(where: { $0 > 1 }) && dilationRate.contains(where: { $0 > 1 }) {
+        if strides.contains(where: { $0 > 1 }) && dilationRate.contains(where: { $0 > 1 }) {
             r.report("dilation_rate", "received \(Self.text(dilationRate)) with strides \(Self.text(strides)); "
                      + "dilation_rate > 1 cannot be combined with strides > 1 (Keras rejects it too): set one of them to 1")
         }
@@ -140,7 +141,7 @@ public struct ConvGeometry: Sendable, Equatable {
     /// says what went wrong.
     static func image(_ shape: [Int], typeName: String) throws(LayerError) -> (height: Int, width: Int, channels: Int) {
         guard shape.count == 3 else {
-            var hint: String
+            let hint: String
             switch shape.count {
             case 1:
                 hint = "\(typeName) after flatten? Convolutions need the spatial axes: move flatten after the last "
@@ -193,9 +194,14 @@ public struct ConvGeometry: Sendable, Equatable {
 /// How convolution layers split a batch into chunks: each chunk's column matrix holds at most
 /// `maxColumnElements` values (but at least one image), so the buffer stays bounded whatever the
 /// batch size, and is reused chunk after chunk.
+///
+/// The default, 2^18 values (1 MiB of float32, Zen 4's L2), keeps the columns in cache between
+/// im2col writing them and the GEMM reading them. Measured on the MNIST-shape conv2d (26x26x32 →
+/// 64, 3x3, batch 128, one thread, OpenBLAS): 2^16 to 2^20 values per chunk run forward+backward
+/// in 99–105 ms (about 80 GFLOPS); 2^21 in 135 ms and 2^23 in 146 ms, when the columns spill to
+/// memory.
 struct ConvChunking {
-    /// 2^21 values (8 MiB of float32) by default.
-    static let defaultMaxColumnElements = 1 << 21
+    static let defaultMaxColumnElements = 1 << 18
 
     /// Images per chunk for a batch of `batch` images whose column matrices hold `perImage` values each.
     static func imagesPerChunk(batch: Int, perImage: Int, maxColumnElements: Int) -> Int {

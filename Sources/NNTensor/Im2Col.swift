@@ -109,42 +109,60 @@ public enum Im2Col {
 
     // MARK: One image
 
-    /// im2col of one image. A kernel row (fixed ky) whose pixels are all inside the image and
-    /// adjacent (dilationW = 1) is one contiguous run of kernelWidth · channels values in both the
-    /// image and the column row, copied in one go; otherwise each pixel's `channels` values are
-    /// copied (or zeroed, in the padding).
+    /// The taps kx in lo..<hi of a kernel row starting at image column ix0 land inside the image
+    /// (0 ≤ ix0 + kx·dilationW < width); the others read padding.
+    @inline(__always)
+    static func insideTaps(_ ix0: Int, _ g: Im2ColGeometry) -> (lo: Int, hi: Int) {
+        let kw = g.kernelWidth, d = g.dilationW
+        if d == 1 {  // no divisions on the common path
+            let lo = min(kw, max(0, -ix0))
+            return (lo, max(lo, min(kw, g.width - ix0)))
+        }
+        let lo = ix0 >= 0 ? 0 : min(kw, (-ix0 + d - 1) / d)
+        let hi = ix0 > g.width - 1 ? 0 : min(kw, (g.width - 1 - ix0) / d + 1)
+        return (lo, max(lo, hi))
+    }
+
+    /// im2col of one image. A patch wholly inside the image with adjacent columns (dilationW = 1)
+    /// is kernelHeight runs of kernelWidth · channels contiguous values in both the image and the
+    /// column row, copied run by run; a border patch's kernel row is zeros, the run of taps inside
+    /// the image, zeros.
     @inline(__always)
     static func im2col<T: TensorScalar & SIMDScalar>(_ image: UnsafeMutablePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: Im2ColGeometry) {
-        let c = g.channels, kw = g.kernelWidth, rowStride = g.width * c
-        let runLength = kw * c
+        let c = g.channels, kh = g.kernelHeight, kw = g.kernelWidth, dw = g.dilationW, rowStride = g.width * c
+        let runLength = kw * c, tapStride = g.dilationH * rowStride
         var dst = col
         for oy in 0..<g.outHeight {
             let iy0 = oy * g.strideH - g.padTop
+            let rowsInside = iy0 >= 0 && iy0 + (kh - 1) * g.dilationH < g.height
             for ox in 0..<g.outWidth {
                 let ix0 = ox * g.strideW - g.padLeft
-                let rowInside = ix0 >= 0 && ix0 + (kw - 1) * g.dilationW < g.width
-                for ky in 0..<g.kernelHeight {
+                let (lo, hi) = insideTaps(ix0, g)
+                if rowsInside && lo == 0 && hi == kw && dw == 1 {
+                    let src = image + iy0 * rowStride + ix0 * c
+                    for ky in 0..<kh {
+                        copy(dst, src + ky * tapStride, runLength)
+                        dst += runLength
+                    }
+                    continue
+                }
+                for ky in 0..<kh {
                     let iy = iy0 + ky * g.dilationH
                     if iy < 0 || iy >= g.height {
-                        dst.update(repeating: 0, count: runLength)
+                        fill(dst, runLength)
                         dst += runLength
                         continue
                     }
-                    let src = image + iy * rowStride
-                    if rowInside && g.dilationW == 1 {
-                        copy(dst, src + ix0 * c, runLength)
-                        dst += runLength
-                        continue
+                    // Pixel offsets are formed only for taps inside the image (lo ..< hi).
+                    let row = image + iy * rowStride
+                    fill(dst, lo * c)
+                    if dw == 1 {
+                        if hi > lo { copy(dst + lo * c, row + (ix0 + lo) * c, (hi - lo) * c) }
+                    } else {
+                        for kx in lo..<hi { copy(dst + kx * c, row + (ix0 + kx * dw) * c, c) }
                     }
-                    for kx in 0..<kw {
-                        let ix = ix0 + kx * g.dilationW
-                        if ix < 0 || ix >= g.width {
-                            dst.update(repeating: 0, count: c)
-                        } else {
-                            copy(dst, src + ix * c, c)
-                        }
-                        dst += c
-                    }
+                    fill(dst + hi * c, (kw - hi) * c)
+                    dst += runLength
                 }
             }
         }
@@ -153,31 +171,34 @@ public enum Im2Col {
     /// col2im of one image: the mirror of `im2col`, adding instead of copying and skipping padding.
     @inline(__always)
     static func col2im<T: TensorScalar & SIMDScalar>(_ col: UnsafeMutablePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: Im2ColGeometry) {
-        let c = g.channels, kw = g.kernelWidth, rowStride = g.width * c
-        let runLength = kw * c
+        let c = g.channels, kh = g.kernelHeight, kw = g.kernelWidth, dw = g.dilationW, rowStride = g.width * c
+        let runLength = kw * c, tapStride = g.dilationH * rowStride
         var src = col
         for oy in 0..<g.outHeight {
             let iy0 = oy * g.strideH - g.padTop
+            let rowsInside = iy0 >= 0 && iy0 + (kh - 1) * g.dilationH < g.height
             for ox in 0..<g.outWidth {
                 let ix0 = ox * g.strideW - g.padLeft
-                let rowInside = ix0 >= 0 && ix0 + (kw - 1) * g.dilationW < g.width
-                for ky in 0..<g.kernelHeight {
+                let (lo, hi) = insideTaps(ix0, g)
+                if rowsInside && lo == 0 && hi == kw && dw == 1 {
+                    let dst = image + iy0 * rowStride + ix0 * c
+                    for ky in 0..<kh {
+                        add(src, into: dst + ky * tapStride, runLength)
+                        src += runLength
+                    }
+                    continue
+                }
+                for ky in 0..<kh {
                     let iy = iy0 + ky * g.dilationH
-                    if iy < 0 || iy >= g.height {
-                        src += runLength
-                        continue
+                    if iy >= 0 && iy < g.height {
+                        let row = image + iy * rowStride
+                        if dw == 1 {
+                            if hi > lo { add(src + lo * c, into: row + (ix0 + lo) * c, (hi - lo) * c) }
+                        } else {
+                            for kx in lo..<hi { add(src + kx * c, into: row + (ix0 + kx * dw) * c, c) }
+                        }
                     }
-                    let dst = image + iy * rowStride
-                    if rowInside && g.dilationW == 1 {
-                        add(src, into: dst + ix0 * c, runLength)
-                        src += runLength
-                        continue
-                    }
-                    for kx in 0..<kw {
-                        let ix = ix0 + kx * g.dilationW
-                        if ix >= 0 && ix < g.width { add(src, into: dst + ix * c, c) }
-                        src += c
-                    }
+                    src += runLength
                 }
             }
         }
@@ -185,29 +206,62 @@ public enum Im2Col {
 
     // MARK: Runs
 
-    /// dst[0..<n] = src[0..<n]; a plain loop for short runs (a memmove call costs more than a few
-    /// element moves), memmove for long ones.
+    /// dst[0..<n] = src[0..<n]: memmove for long runs; short ones four lanes at a time and then
+    /// one by one, written so that the compiler does not turn them into a memcpy call (which costs
+    /// more than a few moves).
     @inline(__always)
-    static func copy<T: TensorScalar>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafeMutablePointer<T>, _ n: Int) {
-        if n >= 16 {
+    static func copy<T: TensorScalar & SIMDScalar>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafeMutablePointer<T>, _ n: Int) {
+        if n >= 32 {
             dst.update(from: src, count: n)
-        } else {
-            for i in 0..<n { dst[i] = src[i] }
+            return
         }
+        var i = 0
+        while i + 4 <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<T>.self), as: SIMD4<T>.self)
+            i += 4
+        }
+        if i < n { dst[i] = src[i] }
+        if i + 1 < n { dst[i + 1] = src[i + 1] }
+        if i + 2 < n { dst[i + 2] = src[i + 2] }
     }
 
-    /// dst[0..<n] += src[0..<n], four lanes at a time (the compiler does not vectorise the scalar
-    /// loop: it cannot prove the buffers apart).
+    /// dst[0..<n] = 0, as `copy`.
+    @inline(__always)
+    static func fill<T: TensorScalar & SIMDScalar>(_ dst: UnsafeMutablePointer<T>, _ n: Int) {
+        if n >= 32 {
+            dst.update(repeating: 0, count: n)
+            return
+        }
+        var i = 0
+        while i + 4 <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD4<T>(), as: SIMD4<T>.self)
+            i += 4
+        }
+        if i < n { dst[i] = 0 }
+        if i + 1 < n { dst[i + 1] = 0 }
+        if i + 2 < n { dst[i + 2] = 0 }
+    }
+
+    /// dst[0..<n] += src[0..<n], eight then four lanes at a time (the compiler does not vectorise
+    /// the scalar loop: it cannot prove the buffers apart).
     @inline(__always)
     static func add<T: TensorScalar & SIMDScalar>(_ src: UnsafeMutablePointer<T>, into dst: UnsafeMutablePointer<T>, _ n: Int) {
         var i = 0
-        while i + 4 <= n {
+        while i + 8 <= n {
+            let a = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<T>.self)
+            let b = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD8<T>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: a + b, as: SIMD8<T>.self)
+            i += 8
+        }
+        if i + 4 <= n {
             let a = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<T>.self)
             let b = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<T>.self)
             UnsafeMutableRawPointer(dst + i).storeBytes(of: a + b, as: SIMD4<T>.self)
             i += 4
         }
-        while i < n { dst[i] += src[i]; i += 1 }
+        if i < n { dst[i] += src[i] }
+        if i + 1 < n { dst[i + 1] += src[i + 1] }
+        if i + 2 < n { dst[i + 2] += src[i + 2] }
     }
 }
 
@@ -233,4 +287,20 @@ extension Ops {
                        b: b.f64 + bOffset, ldb: ldb, beta: beta, c: c.f64 + cOffset, ldc: n)
         }
     }
+
+    /// Sets rows `first ..< first + count` of `x` (viewed as [x.count / n, n], n = row.count) to
+    /// `row`: a bias written ahead of a GEMM that then accumulates (beta = 1) onto it.
+    public static func setRows(_ x: Tensor, first: Int, count: Int, to row: Tensor) {
+        precondition(x.dtype == row.dtype && (first + count) * row.count <= x.count, "setRows: out of range")
+        switch x.dtype {
+        case .float32: setRows(x.f32 + first * row.count, count, row.f32, row.count)
+        case .float64: setRows(x.f64 + first * row.count, count, row.f64, row.count)
+        }
+    }
+
+    @inline(__always)
+    static func setRows<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ rows: Int, _ row: UnsafeMutablePointer<T>, _ n: Int) {
+        for r in 0..<rows { (x + r * n).update(from: row, count: n) }
+    }
 }
+
