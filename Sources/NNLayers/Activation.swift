@@ -46,7 +46,11 @@ public enum Activation: Sendable, Equatable {
     /// y = f(z) for `z` viewed as rows of `width` (softmax normalises each row).
     public func forward(_ z: Tensor, into y: Tensor, width: Int) {
         precondition(z.count == y.count)
-        if self == .relu && z.dtype == .float32 { return SIMDKernels.relu(z.f32, y.f32, z.count) }
+        if self == .relu && z.dtype == .float32 {
+            let (zp, yp) = (z.f32, y.f32)
+            WorkerPool.shared.forRanges(count: z.count) { r in SIMDKernels.relu(zp + r.lowerBound, yp + r.lowerBound, r.count) }
+            return
+        }
         switch z.dtype {
         case .float32: forward(z.f32, y.f32, z.count, width)
         case .float64: forward(z.f64, y.f64, z.count, width)
@@ -55,7 +59,13 @@ public enum Activation: Sendable, Equatable {
 
     /// dz = f'(z) ⊙ dy, computed from the output y (and z for the leaky slope).
     public func backward(outputGradient dy: Tensor, output y: Tensor, logits z: Tensor, into dz: Tensor, width: Int) {
-        if self == .relu && dy.dtype == .float32 { return SIMDKernels.reluBackward(dy.f32, y.f32, dz.f32, dy.count) }
+        if self == .relu && dy.dtype == .float32 {
+            let (dyp, yp, dzp) = (dy.f32, y.f32, dz.f32)
+            WorkerPool.shared.forRanges(count: dy.count) { r in
+                SIMDKernels.reluBackward(dyp + r.lowerBound, yp + r.lowerBound, dzp + r.lowerBound, r.count)
+            }
+            return
+        }
         switch dy.dtype {
         case .float32: backward(dy.f32, y.f32, z.f32, dz.f32, dy.count, width)
         case .float64: backward(dy.f64, y.f64, z.f64, dz.f64, dy.count, width)

@@ -79,8 +79,13 @@ public final class Conv2D: ActivatedLayer {
     private var logitsGradient = Tensor(zeros: [0])
     private var inputGradient = Tensor(zeros: [0])
     /// One chunk's column matrix, reused by every chunk of every pass.
-    private var columns = Tensor(zeros: [0])
+    /// One im2col buffer per worker thread.
+    private var workerColumns: [Tensor] = []
+    /// Kernel-gradient partial sums of workers 1, 2, ... (worker 0 writes the gradient itself).
+    private var partialGradients: [Tensor] = []
     private var input: Tensor?
+    /// Threads that process batch chunks (the process-wide pool).
+    private let pool = WorkerPool.shared
 
     public init(name: String, config: Config) {
         self.name = name
@@ -112,13 +117,30 @@ public final class Conv2D: ActivatedLayer {
         output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)
         inputGradient = Tensor(zeros: [0], dtype: dtype)
-        columns = Tensor(zeros: [0], dtype: dtype)
+        workerColumns = []
+        partialGradients = []
         return outputShape
     }
 
     /// Images per chunk for a batch of `batch`.
     private func chunkSize(_ batch: Int) -> Int {
-        ConvChunking.imagesPerChunk(batch: batch, perImage: geometry.columnsPerImage, maxColumnElements: maxColumnElements)
+        ConvChunking.imagesPerChunk(batch: batch, perImage: geometry.columnsPerImage, maxColumnElements: maxColumnElements,
+                                    threads: pool.threads)
+    }
+
+    /// Runs `body(worker, first, count)` over the batch's chunks: chunk c goes to worker c % threads
+    /// (a fixed assignment, so any reduction over workers sums in the same order every run), each
+    /// worker with its own column buffer and single-threaded GEMMs.
+    private func forEachChunk(_ n: Int, _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
+        let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk
+        let workers = min(pool.threads, chunks)
+        while workerColumns.count < workers { workerColumns.append(Tensor(zeros: [0], dtype: kernel.value.dtype)) }
+        for w in 0..<workers { workerColumns[w].reshape([chunk * geometry.patchesPerImage, geometry.patchSize]) }
+        pool.run(count: workers) { w in
+            for c in stride(from: w, to: chunks, by: workers) {
+                body(w, c * chunk, min(chunk, n - c * chunk))
+            }
+        }
     }
 
     public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
@@ -130,10 +152,9 @@ public final class Conv2D: ActivatedLayer {
             Ops.matmul(x, kernel.value, into: logits, m: n * g.patchesPerImage, n: cout, k: g.channels, gemm: context.gemm)
             if let bias { Ops.addRow(bias.value, to: logits) }
         } else {
-            let chunk = chunkSize(n)
-            columns.reshape([chunk * g.patchesPerImage, g.patchSize])
-            for first in stride(from: 0, to: n, by: chunk) {
-                forwardChunk(x, first: first, count: min(chunk, n - first), columns: columns, gemm: context.gemm)
+            let gemm = pool.threads > 1 ? context.gemm.singleThreadedCopy : context.gemm
+            forEachChunk(n) { w, first, count in
+                forwardChunk(x, first: first, count: count, columns: workerColumns[w], gemm: gemm)
             }
         }
         output.reshape(logits.shape)
@@ -173,12 +194,19 @@ public final class Conv2D: ActivatedLayer {
                 Ops.matmul(dz, kernel.value, into: inputGradient, m: rows, n: g.channels, k: cout, transB: true, gemm: context.gemm)
             }
         } else if kernelGradient || needsInputGradient {
-            let chunk = chunkSize(n)
-            columns.reshape([chunk * g.patchesPerImage, g.patchSize])
-            for first in stride(from: 0, to: n, by: chunk) {
-                backwardChunk(x, dz, first: first, count: min(chunk, n - first), columns: columns,
-                              kernelGradient: kernelGradient, inputGradient: needsInputGradient, gemm: context.gemm)
+            let gemm = pool.threads > 1 ? context.gemm.singleThreadedCopy : context.gemm
+            // Worker 0 adds into the kernel gradient itself; the others into partial sums that are
+            // added afterwards in worker order (deterministic for a given thread count).
+            while partialGradients.count < pool.threads - 1 {
+                partialGradients.append(Tensor(zeros: kernel.value.shape, dtype: kernel.value.dtype))
             }
+            for p in partialGradients { p.zero() }
+            forEachChunk(n) { w, first, count in
+                backwardChunk(x, dz, first: first, count: count, columns: workerColumns[w],
+                              kernelGradient: w == 0 ? kernel.gradient : partialGradients[w - 1],
+                              computeKernelGradient: kernelGradient, inputGradient: needsInputGradient, gemm: gemm)
+            }
+            if kernelGradient { for p in partialGradients { Ops.axpy(1, p, kernel.gradient) } }
         }
         return [needsInputGradient ? inputGradient : nil]
     }
@@ -186,13 +214,13 @@ public final class Conv2D: ActivatedLayer {
     /// One chunk of backward: dW += colᵀ · dz (col recomputed here), then dcol = dz · Wᵀ in the same
     /// buffer and dx = col2im(dcol). Chunks write disjoint parts of dx; the dW accumulation is the
     /// only shared write (a reduction).
-    private func backwardChunk(_ x: Tensor, _ dz: Tensor, first: Int, count: Int, columns: Tensor,
-                               kernelGradient: Bool, inputGradient needsInputGradient: Bool, gemm: GEMM) {
+    private func backwardChunk(_ x: Tensor, _ dz: Tensor, first: Int, count: Int, columns: Tensor, kernelGradient dW: Tensor,
+                               computeKernelGradient kernelGradient: Bool, inputGradient needsInputGradient: Bool, gemm: GEMM) {
         let g = geometry, cout = settings.filters, rows = count * g.patchesPerImage
         let dzOffset = first * g.patchesPerImage * cout
         if kernelGradient {
             Im2Col.im2col(x, first: first, count: count, geometry: g, into: columns)
-            Ops.matmulBlock(columns, at: 0, dz, at: dzOffset, into: kernel.gradient, at: 0,
+            Ops.matmulBlock(columns, at: 0, dz, at: dzOffset, into: dW, at: 0,
                             m: g.patchSize, n: cout, k: rows, transA: true, beta: 1, gemm: gemm)
         }
         if needsInputGradient {

@@ -204,7 +204,12 @@ struct ConvChunking {
     static let defaultMaxColumnElements = 1 << 18
 
     /// Images per chunk for a batch of `batch` images whose column matrices hold `perImage` values each.
-    static func imagesPerChunk(batch: Int, perImage: Int, maxColumnElements: Int) -> Int {
-        max(1, min(batch, maxColumnElements / max(perImage, 1)))
+    static func imagesPerChunk(batch: Int, perImage: Int, maxColumnElements: Int, threads: Int = 1) -> Int {
+        let largest = max(1, min(batch, maxColumnElements / max(perImage, 1)))
+        guard threads > 1, batch > 1 else { return largest }
+        // Enough chunks to give every thread the same number (balanced), none larger than `largest`.
+        var chunks = (batch + largest - 1) / largest
+        chunks = min(batch, (chunks + threads - 1) / threads * threads)
+        return (batch + chunks - 1) / chunks
     }
 }

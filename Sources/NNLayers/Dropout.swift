@@ -51,11 +51,22 @@ public final class Dropout: Layer {
         guard wasTraining else { return x }
         mask.reshape(x.shape)
         output.reshape(x.shape)
-        switch x.dtype {
-        case .float32: drawMask(mask.f32, x.count, &context.rng)
-        case .float64: drawMask(mask.f64, x.count, &context.rng)
+        // Blocks of 2^16 elements, each from its own stream of one seed drawn here: the mask depends
+        // on the seed and the step only, not on how many threads draw it.
+        let seed = context.rng.next(), block = 1 << 16, count = x.count
+        let blocks = (count + block - 1) / block
+        WorkerPool.shared.run(count: blocks) { b in
+            var rng = RNG(seed: seed, stream: "dropout-block", index: UInt64(b))
+            let start = b * block, n = min(block, count - start)
+            switch x.dtype {
+            case .float32:
+                drawMask(mask.f32 + start, n, &rng)
+                multiply(x.f32 + start, mask.f32 + start, output.f32 + start, n)
+            case .float64:
+                drawMask(mask.f64 + start, n, &rng)
+                multiply(x.f64 + start, mask.f64 + start, output.f64 + start, n)
+            }
         }
-        multiply(x, mask, into: output)
         return output
     }
 
@@ -63,7 +74,13 @@ public final class Dropout: Layer {
         guard needsInputGradient else { return [nil] }
         guard wasTraining else { return [outputGradient] }
         gradient.reshape(outputGradient.shape)
-        multiply(outputGradient, mask, into: gradient)
+        let (dy, count) = (outputGradient, outputGradient.count)
+        WorkerPool.shared.forRanges(count: count) { r in
+            switch dy.dtype {
+            case .float32: multiply(dy.f32 + r.lowerBound, mask.f32 + r.lowerBound, gradient.f32 + r.lowerBound, r.count)
+            case .float64: multiply(dy.f64 + r.lowerBound, mask.f64 + r.lowerBound, gradient.f64 + r.lowerBound, r.count)
+            }
+        }
         return [gradient]
     }
 
@@ -81,10 +98,8 @@ public final class Dropout: Layer {
         }
     }
 
-    private func multiply(_ a: Tensor, _ b: Tensor, into c: Tensor) {
-        switch a.dtype {
-        case .float32: let (x, y, z) = (a.f32, b.f32, c.f32); for i in 0..<a.count { z[i] = x[i] * y[i] }
-        case .float64: let (x, y, z) = (a.f64, b.f64, c.f64); for i in 0..<a.count { z[i] = x[i] * y[i] }
-        }
+    private func multiply<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                           _ z: UnsafeMutablePointer<T>, _ n: Int) {
+        for i in 0..<n { z[i] = x[i] * y[i] }
     }
 }

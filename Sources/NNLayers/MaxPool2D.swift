@@ -63,9 +63,15 @@ public final class MaxPool2D: Layer {
         let g = geometry
         argmax.withUnsafeMutableBufferPointer { indices in
             guard let a = indices.baseAddress else { return }
-            switch x.dtype {
-            case .float32: Self.forward(g, batch: n, x.f32, output.f32, a)
-            case .float64: Self.forward(g, batch: n, x.f64, output.f64, a)
+            let (inItem, outItem) = (g.height * g.width * g.channels, g.outHeight * g.outWidth * g.channels)
+            // Images are independent: each thread takes a contiguous run of them.
+            WorkerPool.shared.forRanges(count: n, minimum: max(1, (1 << 15) / max(outItem, 1))) { r in
+                switch x.dtype {
+                case .float32: Self.forward(g, batch: r.count, x.f32 + r.lowerBound * inItem, output.f32 + r.lowerBound * outItem,
+                                            a + r.lowerBound * outItem)
+                case .float64: Self.forward(g, batch: r.count, x.f64 + r.lowerBound * inItem, output.f64 + r.lowerBound * outItem,
+                                            a + r.lowerBound * outItem)
+                }
             }
         }
         return output
@@ -89,6 +95,7 @@ public final class MaxPool2D: Layer {
 
     // MARK: Kernels
 
+    /// Max over each window of `batch` images; `argmax` gets each maximum's offset within its image.
     static func forward<T: TensorScalar>(_ g: PoolingGeometry, batch: Int, _ x: UnsafeMutablePointer<T>,
                                          _ y: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int32>) {
         let c = g.channels, inItem = g.height * g.width * c, outItem = g.outHeight * g.outWidth * c

@@ -22,6 +22,16 @@ public enum GEMMError: Error, CustomStringConvertible {
 /// row strides of A, B, C as stored. Same contract as `cblas_sgemm` with `CblasRowMajor`.
 public struct GEMM: Sendable {
     public let kind: GEMMBackendKind
+    /// When true, OpenBLAS runs each product on the calling thread (for GEMMs issued from several
+    /// worker threads at once, which already keep every core busy).
+    public var singleThreaded = false
+
+    /// This backend, one thread per product.
+    public var singleThreadedCopy: GEMM {
+        var g = self
+        g.singleThreaded = true
+        return g
+    }
 
     /// The backend chosen from the environment: `NNRUN_GEMM=openblas|builtin` forces one;
     /// otherwise OpenBLAS when the machine has it, else the built-in GEMM.
@@ -63,7 +73,7 @@ public struct GEMM: Sendable {
         if m == 0 || n == 0 { return }
         if kind == .openblas, let blas = OpenBLAS.shared {
             blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: !singleThreaded)
         } else {
             BuiltinGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -76,7 +86,7 @@ public struct GEMM: Sendable {
         if m == 0 || n == 0 { return }
         if kind == .openblas, let blas = OpenBLAS.shared {
             blas.dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: !singleThreaded)
         } else {
             BuiltinGEMM.dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

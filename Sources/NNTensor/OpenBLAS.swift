@@ -124,13 +124,13 @@ final class OpenBLAS: @unchecked Sendable {
     /// go to the built-in GEMM.
     func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true) {
         guard OpenBLAS.fitsInt32(m, n, k, lda, ldb, ldc) else {
             BuiltinGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        threads(m: m, n: n, k: k)
+        if threaded { threads(m: m, n: n, k: k) } else { useThreads(1) }
         sgemmFn(OpenBLAS.cblasRowMajor, transA ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 transB ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
@@ -140,13 +140,13 @@ final class OpenBLAS: @unchecked Sendable {
     /// Double-precision twin of `sgemm`.
     func dgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-               beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+               beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threaded: Bool = true) {
         guard OpenBLAS.fitsInt32(m, n, k, lda, ldb, ldc) else {
             BuiltinGEMM.dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        threads(m: m, n: n, k: k)
+        if threaded { threads(m: m, n: n, k: k) } else { useThreads(1) }
         dgemmFn(OpenBLAS.cblasRowMajor, transA ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 transB ? OpenBLAS.cblasTrans : OpenBLAS.cblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),

@@ -80,6 +80,18 @@ public final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(&busy)
     }
 
+    /// Splits 0..<count into one contiguous range per thread (in order) and runs `body` on each;
+    /// below `2 * minimum` items it runs inline. For elementwise kernels, whose results do not
+    /// depend on where the ranges split.
+    public func forRanges(count: Int, minimum: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+        let parts = min(threads, max(1, count / max(minimum, 1)))
+        guard parts > 1 else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        run(count: parts) { p in body((p * count / parts)..<((p + 1) * count / parts)) }
+    }
+
     /// Takes indices until none are left.
     private func work() {
         guard let body else { return }
