@@ -38,8 +38,7 @@ public struct FitJob {
         let (splits, scaling) = try loadData(config.data, seed: seed, baseDirectory: baseDirectory)
         var rng = RNG(seed: seed, stream: "init")
         let model = try Model(spec: recipe.spec, rng: &rng)
-        try checkInput(model, features: splits.train.featureCount, shape: splits.train.featureShape)
-        try checkOutput(model, classes: splits.train.labelNames.count, loss: config.loss)
+        try recipe.checkData(model, splits.train)
         // Checked after everything the recipe and data can get wrong, before any training.
         if write { try RunFolder.checkWritable(config.outputFolder, overwrite: overwrite) }
 
@@ -59,34 +58,5 @@ public struct FitJob {
             try RunFolder.write(record.files(), to: config.outputFolder, overwrite: overwrite)
         }
         return result
-    }
-
-    /// The model's input must hold exactly one sample of the data.
-    func checkInput(_ model: Model, features: Int, shape: [Int]) throws {
-        guard model.inputShape.reduce(1, *) != features else { return }
-        let node = recipe.config.model["input"] ?? recipe.config.model
-        throw ConfigErrors([ConfigError(location: node.location, path: "model.input",
-            message: "received \(model.inputShape), but each sample of the data has \(features) values (shape \(shape)); use input: \(shape)")])
-    }
-
-    /// The output layer must have one unit per class (or one unit for two classes).
-    func checkOutput(_ model: Model, classes: Int, loss: String) throws {
-        let width = model.outputShape.reduce(1, *)
-        let binary = width == 1 && classes == 2
-        guard width == classes || binary else {
-            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
-            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
-                message: "the output layer has \(width) unit\(width == 1 ? "" : "s") but the data has \(classes) classes; use units: \(classes)")])
-        }
-        if width == 1, (model.outputLayer as? any ActivatedLayer)?.activation == .softmax {
-            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
-            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
-                message: "softmax over one unit is always 1; for two classes with one unit use activation: sigmoid")])
-        }
-        if width == 1 && loss.contains("categorical") {
-            let last = recipe.spec.layers[recipe.spec.layers.count - 1]
-            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
-                message: "\(loss) needs one output unit per class; for two classes with one sigmoid unit use binary_crossentropy")])
-        }
     }
 }

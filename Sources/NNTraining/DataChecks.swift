@@ -1,0 +1,43 @@
+import NNConfig
+import NNData
+import NNLayers
+import NNModel
+
+/// Checks between a recipe's model and its data (`fit` before training, `check` when the data can
+/// be read): config errors at the model's lines.
+extension Recipe {
+    /// The input must hold one sample of `data`; the output one unit per class.
+    public func checkData(_ model: Model, _ data: Dataset) throws {
+        try checkInput(model, features: data.featureCount, shape: data.featureShape)
+        try checkOutput(model, classes: data.labelNames.count, loss: config.loss)
+    }
+
+    /// The model's input must hold exactly one sample of the data.
+    func checkInput(_ model: Model, features: Int, shape: [Int]) throws {
+        guard model.inputShape.reduce(1, *) != features else { return }
+        let node = config.model["input"] ?? config.model
+        throw ConfigErrors([ConfigError(location: node.location, path: "model.input",
+            message: "received \(model.inputShape), but each sample of the data has \(features) values (shape \(shape)); use input: \(shape)")])
+    }
+
+    /// The output layer must have one unit per class (or one unit for two classes).
+    func checkOutput(_ model: Model, classes: Int, loss: String) throws {
+        let width = model.outputShape.reduce(1, *)
+        let binary = width == 1 && classes == 2
+        guard width == classes || binary else {
+            let last = spec.layers[spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "the output layer has \(width) unit\(width == 1 ? "" : "s") but the data has \(classes) classes; use units: \(classes)")])
+        }
+        if width == 1, (model.outputLayer as? any ActivatedLayer)?.activation == .softmax {
+            let last = spec.layers[spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "softmax over one unit is always 1; for two classes with one unit use activation: sigmoid")])
+        }
+        if width == 1 && loss.contains("categorical") {
+            let last = spec.layers[spec.layers.count - 1]
+            throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+                message: "\(loss) needs one output unit per class; for two classes with one sigmoid unit use binary_crossentropy")])
+        }
+    }
+}
