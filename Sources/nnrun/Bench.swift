@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import NNConfig
 import NNData
 import NNLayers
 import NNModel
@@ -15,16 +16,21 @@ struct Bench: ParsableCommand {
             cnn: digits CNN conv32-conv64-maxpool-dropout-dense128-dropout-dense10 on 8x8x1, batch 32, 30 epochs.
             mnist: Keras' mnist_cnn on 6000 synthetic 28x28x1 images, batch 128: training samples/s over epochs 2-3 \
             (epoch 1 warms up) and inference samples/s at batch 1000 (median of 3 passes).
-            Each matches the job of the same name in ../shared/bench/peers.
+            resnet50: inference latency of models/resnet50.yaml (224x224x3, random weights) on one image (median of 10) \
+            and on a batch of 16 (median of 3); scripts/peers/torch_resnet50.py is the PyTorch side.
+            Each matches a peer script (../shared/bench/peers, scripts/peers).
             """)
 
-    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp, cnn, mnist }
+    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp, cnn, mnist, resnet50 }
 
     @Argument(help: "The job: \(Job.allCases.map(\.rawValue).joined(separator: ", ")).")
     var job: Job
 
     @Option(help: "Epochs to train (default: the job's).")
     var epochs: Int?
+
+    @Option(help: "The model file of the resnet50 job.")
+    var model = "models/resnet50.yaml"
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs \(epochs): expected a whole number >= 1") }
@@ -33,7 +39,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let gemm = try gemmFromEnvironment()
-            var fields: [(String, String)] = [("bench", "\"\(job == .mlp ? "digits_mlp" : job == .cnn ? "digits_cnn" : "mnist_cnn")\""),
+            let names: [Job: String] = [.mlp: "digits_mlp", .cnn: "digits_cnn", .mnist: "mnist_cnn", .resnet50: "resnet50_inference"]
+            var fields: [(String, String)] = [("bench", "\"\(names[job] ?? job.rawValue)\""),
                                               ("impl", "\"nnrun\""), ("gemm", "\"\(gemm.kind.rawValue)\""),
                                               ("threads", "\(WorkerPool.shared.threads)")]
             switch job {
@@ -46,6 +53,9 @@ struct Bench: ParsableCommand {
                            ("train_s", String(format: "%.4f", result.seconds)),
                            ("samples_per_s", String(format: "%.0f", Double(862 * epochs) / result.seconds)),
                            ("test_acc", String(format: "%.4f", result.testAccuracy))]
+            case .resnet50:
+                let r = try BenchJobs.resnet50(modelFile: model, gemm: gemm)
+                fields += [("params", "\(r.params)"), ("ms_1", String(format: "%.2f", r.ms1)), ("ms_16", String(format: "%.2f", r.ms16))]
             case .mnist:
                 let r = try BenchJobs.mnist(gemm: gemm, epochs: max(epochs ?? 3, 2))
                 fields += [("epochs", "\(max(epochs ?? 3, 2))"), ("batch", "128"), ("n_train", "6000"),
@@ -143,6 +153,33 @@ enum BenchJobs {
             passes.append(WallClock.now() - started)
         }
         return (train, Double(n) / passes.sorted()[1], timer.seconds.first ?? 0)
+    }
+}
+
+extension BenchJobs {
+    /// Inference latency of a model file on random 224x224x3 input: one image, and a batch of 16.
+    static func resnet50(modelFile: String, gemm: GEMM) throws -> (params: Int, ms1: Double, ms16: Double) {
+        let diagnostics = Diagnostics()
+        let spec = ModelSpec.decode(try YAMLLoader.load(path: modelFile), path: "model", registry: .builtIn, diagnostics: diagnostics)
+        try diagnostics.throwIfAny()
+        guard let spec else { throw ConfigErrors([ConfigError(location: nil, path: "model", message: "\(modelFile) is not a model file")]) }
+        var rng = RNG(seed: 42, stream: "init")
+        let built = try Model(spec: spec, rng: &rng)
+        var input = RNG(seed: 42, stream: "bench")
+        func time(batch: Int, warmup: Int, reps: Int) -> Double {
+            let x = Tensor(shape: [batch] + built.inputShape, values: (0..<(batch * built.inputShape.reduce(1, *))).map { _ in Float(input.nextDouble()) })
+            var context = LayerContext(mode: .inference, rng: RNG(seed: 1), gemm: gemm)
+            for _ in 0..<warmup { _ = built.forward(x, &context) }
+            var times: [Double] = []
+            for _ in 0..<reps {
+                let started = WallClock.now()
+                _ = built.forward(x, &context)
+                times.append(WallClock.now() - started)
+            }
+            return times.sorted()[times.count / 2] * 1000
+        }
+        let params = built.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
+        return (params, time(batch: 1, warmup: 2, reps: 10), time(batch: 16, warmup: 1, reps: 3))
     }
 }
 
