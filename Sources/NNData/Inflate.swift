@@ -78,7 +78,7 @@ public enum Gzip {
             offset = trailer + 8
         } while offset < bytes.count && bytes[offset] == 0x1F && offset + 1 < bytes.count && bytes[offset + 1] == 0x8B
         if offset < bytes.count {
-            throw GzipError(.corrupt, "corrupt gzip data: \(bytes.count - offset) unexpected bytes after the end of the gzip data at byte \(offset)")
+            throw GzipError(.corrupt, "corrupt gzip data: unexpected bytes after the end of the gzip data, from byte \(offset)")
         }
         return inflater.output
     }
@@ -323,7 +323,7 @@ struct Inflater {
 
     /// The input byte that holds the next unread bit; once `inflate()` returned, the first byte
     /// after the deflate stream (the rest of its last byte is padding).
-    var bytePosition: Int { pos - bitCount / 8 }
+    var bytePosition: Int { pos - (bitCount + 7) / 8 }
 
     // MARK: Bits
 
@@ -507,7 +507,7 @@ struct Inflater {
             let distance = distanceBase[di] + (try take(distanceExtra[di]))
             let available = output.count - memberStart
             guard distance <= available else {
-                throw corrupt("a back-reference of distance \(distance) reaches before the start of the data (\(available) bytes so far)")
+                throw corrupt("a back-reference of distance \(distance) reaches before the start of the data (\(available) byte\(available == 1 ? "" : "s") so far)")
             }
             let n = try room(length)
             var from = output.count - distance
