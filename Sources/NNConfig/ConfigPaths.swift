@@ -26,6 +26,13 @@ public enum ConfigPaths {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// The file name without its folder and extension: `configs/mlp.yaml` → `mlp`.
+    public static func stem(of path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+        return String(name[..<dot])
+    }
+
     /// The first candidate that exists (a file or a folder), or nil.
     public static func locate(_ reference: String, configFolder: String?) -> String? {
         candidates(reference, configFolder: configFolder).first { FileManager.default.fileExists(atPath: $0) }

@@ -10,6 +10,9 @@ public struct Recipe {
     public var spec: ModelSpec
     /// The file the recipe came from.
     public var file: String
+    /// True when `file` is a model file (`input:` and `layers:` only) that `check`, `summary` and
+    /// `time` were given instead of a recipe: its data, loss and optimizer are placeholders.
+    public var isModelFile = false
 
     /// Loads `path`. `overrides` are `key.path=value` strings (`--set`), applied to the resolved
     /// recipe, so any key, including a default the file does not mention, can be overridden and a
@@ -17,6 +20,14 @@ public struct Recipe {
     public static func load(path: String, overrides: [String] = [], registry: LayerRegistry = .builtIn) throws -> Recipe {
         var tree = try YAMLLoader.load(path: path)
         var modelFile: String?
+        let isModelFile = tree["model"] == nil && tree["layers"] != nil
+        if isModelFile {
+            // A bare model file: wrap it in a recipe so it can be checked, summarised and timed.
+            let stem = ConfigPaths.stem(of: path)
+            tree = .map([("name", .string(RunConfig.isValidName(stem) ? stem : "model")), ("data", .map([("source", .string("digits"))])),
+                         ("model", tree), ("loss", .string("categorical_crossentropy"))])
+            modelFile = path
+        }
         if let model = tree["model"], case .scalar(let modelPath, _) = model.kind {
             let resolvedPath = try locate(modelPath, near: path, node: model)
             tree = tree.setting("model", to: try YAMLLoader.load(path: resolvedPath))
@@ -24,6 +35,7 @@ public struct Recipe {
         }
         var recipe = try decode(tree, file: path, overrides: overrides, registry: registry)
         recipe.config.modelFile = modelFile
+        recipe.isModelFile = isModelFile
         return recipe
     }
 

@@ -16,22 +16,22 @@ struct Check: ParsableCommand {
         try reportingErrors {
             let (loaded, model) = try recipe.loadModel()
             // The data is optional here: a missing file is a note, a model that does not fit is an error.
-            var dataLine: String
-            do {
+            var dataLine = "  data: none (a model file; fit needs a run recipe)"
+            if !loaded.isModelFile { do {
                 let data = try loadDataset(loaded.config.data, baseDirectory: ConfigPaths.folder(of: loaded.file))
                 try loaded.checkData(model, data)
                 dataLine = "  data: \(data.count) samples of \(shapeText(data.featureShape)), \(data.labelNames.count) classes: fits the model"
             } catch let error as ConfigErrors where error.errors.first?.path.hasPrefix("data") == true {
                 dataLine = "  data: not checked (\(error.errors[0].message))"
-            }
-            let params = model.parameters.reduce(0) { $0 + $1.value.count }
+            } }
+            let params = model.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
             var steps = model.nodes.map { "\($0.layer.name) \(shapeText($0.outputShape))" }
             if steps.count > 12 { steps = steps.prefix(8) + ["... \(steps.count - 11) more ..."] + steps.suffix(3) }
             let shapes = steps.joined(separator: " -> ")
             print("\(recipe.config): OK")
             print("  input \(shapeText(model.inputShape)) -> \(shapes)")
             print(dataLine)
-            print("  \(grouped(params)) parameters, loss \(loaded.config.loss), optimizer \(loaded.config.optimizer.encode().entries?.first?.key ?? "?"), output \(loaded.config.outputFolder)")
+            print("  \(grouped(params)) parameters (\(grouped(model.parameters.reduce(0) { $0 + $1.value.count })) trainable), loss \(loaded.config.loss), optimizer \(loaded.config.optimizer.encode().entries?.first?.key ?? "?"), output \(loaded.config.outputFolder)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NNConfig
 import NNTraining
 
 struct Fit: ParsableCommand {
@@ -24,6 +25,10 @@ struct Fit: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var loaded = try recipe.load()
+            if loaded.isModelFile {
+                throw ConfigErrors([ConfigError(location: SourceLocation(file: recipe.config, line: 0, column: 0), path: "",
+                    message: "this is a model file; fit needs a run recipe (data, loss, optimizer) that names it, like configs/cnn.yaml")])
+            }
             if let output { loaded.config.output = output }   // a path, taken as it is (not YAML)
             var job = FitJob(recipe: loaded, gemm: try gemmFromEnvironment())
             job.overwrite = overwrite

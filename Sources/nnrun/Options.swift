@@ -7,7 +7,7 @@ import NNTraining
 
 /// The recipe to run and the changes made to it on the command line (shared by fit, check, summary).
 struct RecipeOptions: ParsableArguments {
-    @Argument(help: "The run recipe, e.g. configs/mlp.yaml.")
+    @Argument(help: "The run recipe, e.g. configs/mlp.yaml (check, summary and time also take a model file, e.g. models/vgg16.yaml).")
     var config: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp(

@@ -41,7 +41,7 @@ func expectLines(_ result: CLIResult, _ expected: [String], status: Int32, sourc
     #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
 }
 
-let layerTypes = "activation, dense, dropout, flatten, heaviside, leaky_relu, linear, relu, sigmoid, softmax, tanh"
+let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d"
 let denseKeys = "activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias"
 let topLevelKeys = "data, loss, metrics, model, name, optimizer, output, seed, training"
 let activations = "linear, relu, sigmoid, tanh, softmax, leaky_relu, heaviside"
@@ -98,7 +98,7 @@ let badInputs: [BadInput] = [
         data: {source: digitz}
         model: models/mlp.yaml
         loss: categorical_crossentropy
-        """, [#"configs/bad.yaml:2:16: data.source: unknown data source "digitz"; expected one of: digits, csv (did you mean "digits"?)"#]),
+        """, [#"configs/bad.yaml:2:16: data.source: unknown data source "digitz"; expected one of: digits, csv, idx (did you mean "digits"?)"#]),
 
     // Wrong types and out-of-range values.
     BadInput(name: "wrong type in the model file", files: [
@@ -344,8 +344,9 @@ let badInputs: [BadInput] = [
             loss: categorical_crossentropy
             training: {epochs: 1}
             """, to: "configs/bad.yaml", in: dir)
-        // Without data, `check` cannot know the number of classes.
-        #expect(try CLI.run(["check", "configs/bad.yaml"], in: dir).status == 0)
+        // `check` reads the (embedded) data, so it catches this too, with the same message.
+        let check = try CLI.run(["check", "configs/bad.yaml"], in: dir)
+        expectLines(check, ["configs/bad.yaml:6:7: model.layers[1].dense: the output layer has 7 units but the data has 10 classes; use units: 10"], status: 2)
         let fit = try CLI.run(["fit", "configs/bad.yaml", "--progress", "none"], in: dir)
         expectLines(fit, ["configs/bad.yaml:6:7: model.layers[1].dense: the output layer has 7 units but the data has 10 classes; use units: 10"], status: 2)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path))

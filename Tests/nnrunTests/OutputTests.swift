@@ -47,7 +47,8 @@ import Testing
         #expect(result.stdout == """
             configs/mlp.yaml: OK
               input (None, 64) -> dense (None, 128) -> dense_1 (None, 64) -> dense_2 (None, 10)
-              17,226 parameters, loss categorical_crossentropy, optimizer adam, output runs/digits-mlp
+              data: 1797 samples of (None, 64), 10 classes: fits the model
+              17,226 parameters (17,226 trainable), loss categorical_crossentropy, optimizer adam, output runs/digits-mlp
 
             """)
         #expect(CLI.listing(dir) == CLI.baseListing(), "check must not write anything")
@@ -58,7 +59,7 @@ import Testing
         defer { CLI.remove(dir) }
         let result = try CLI.run(["check", "configs/mlp.yaml", "--set", "optimizer=sgd", "--seed", "3"], in: dir)
         #expect(result.status == 0, "\(result)")
-        #expect(result.outputLines.last == "  17,226 parameters, loss categorical_crossentropy, optimizer sgd, output runs/digits-mlp")
+        #expect(result.outputLines.last == "  17,226 parameters (17,226 trainable), loss categorical_crossentropy, optimizer sgd, output runs/digits-mlp")
     }
 
     // MARK: Help
@@ -75,7 +76,9 @@ import Testing
             USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--progress <progress>]
 
             ARGUMENTS:
-              <config>                The run recipe, e.g. configs/mlp.yaml.
+              <config>                The run recipe, e.g. configs/mlp.yaml (check, summary
+                                      and time also take a model file, e.g.
+                                      models/vgg16.yaml).
 
             OPTIONS:
               --set <key.path=value>  Override a key of the recipe, e.g. --set
@@ -96,7 +99,7 @@ import Testing
     }
 
     static let recipeOptions = [
-        "<config> The run recipe, e.g. configs/mlp.yaml.",
+        "<config> The run recipe, e.g. configs/mlp.yaml (check, summary and time also take a model file, e.g. models/vgg16.yaml).",
         "--set <key.path=value> Override a key of the recipe, e.g. --set training.epochs=5 (repeatable).",
         "--seed <seed> The seed for the split, the initial weights, the shuffles and dropout (same as --set seed=N).",
         "-h, --help Show help information.",
@@ -109,8 +112,9 @@ import Testing
             "USAGE: nnrun <subcommand>",
             "--version Show the version.",
             "fit Train the model of a recipe, evaluate it on the test split and write the run folder.",
-            "check Validate a recipe without data: decode it, infer every shape and count the parameters.",
+            "check Validate a recipe without training: decode it, infer every shape and count the parameters.",
             "summary Print the model of a recipe as Keras' summary table, with parameter and memory counts.",
+            "time Time each layer's forward and backward pass on a random batch (as Caffe's `caffe time`).",
             "bench Time a built-in benchmark job and print one JSON line",
         ]),
         (["fit", "--help"], recipeOptions + [
@@ -120,7 +124,7 @@ import Testing
             "--progress <progress> Progress display: bar (a terminal), epoch (one line per epoch) or none. Default: bar on a terminal, else epoch. (values: bar, epoch, none)",
         ]),
         (["check", "--help"], recipeOptions + [
-            "OVERVIEW: Validate a recipe without data: decode it, infer every shape and count the parameters.",
+            "OVERVIEW: Validate a recipe without training: decode it, infer every shape and count the parameters.",
             "USAGE: nnrun check <config> [--set <key.path=value> ...] [--seed <seed>]",
         ]),
         (["summary", "--help"], recipeOptions + [
@@ -128,10 +132,10 @@ import Testing
             "USAGE: nnrun summary <config> [--set <key.path=value> ...] [--seed <seed>]",
         ]),
         (["bench", "--help"], [
-            "USAGE: nnrun bench <job> [--epochs <epochs>]",
-            "<job> The job: mlp. (values: mlp)",
-            "--epochs <epochs> Epochs to train. (default: 100)",
-            "mlp: the digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs",
+            "USAGE: nnrun bench <job> [--epochs <epochs>] [--model <model>]",
+            "<job> The job: mlp, cnn, mnist, resnet50. (values: mlp, cnn, mnist, resnet50)",
+            "--epochs <epochs> Epochs to train (default: the job's).",
+            "mlp: digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs",
         ]),
         (["help", "fit"], ["USAGE: nnrun fit <config>", "--overwrite Replace the run folder if it already holds a run."]),
     ])
@@ -158,6 +162,8 @@ import Testing
         #expect(check.outputLines.first == "configs/\(file): OK")
         let summary = try CLI.run(["summary", "configs/\(file)"], in: dir)
         #expect(summary.status == 0, "\(summary)")
+        // Recipes whose data the user brings (MNIST's IDX files) are checked but not trained here.
+        guard check.stdout.contains("data: not checked") == false else { return }
         let fit = try CLI.run(["fit", "configs/\(file)", "--set", "training.epochs=1", "--output", "out", "--progress", "none"], in: dir)
         #expect(fit.status == 0, "\(fit)")
         #expect(CLI.listing(dir.appendingPathComponent("out")) == ["history.csv", "metrics.json", "model.json", "split.json"])
