@@ -22,8 +22,8 @@ public enum GEMMError: Error, CustomStringConvertible {
 /// row strides of A, B, C as stored. Same contract as `cblas_sgemm` with `CblasRowMajor`.
 public struct GEMM: Sendable {
     public let kind: GEMMBackendKind
-    /// When true, OpenBLAS runs each product on the calling thread (for GEMMs issued from several
-    /// worker threads at once, which already keep every core busy).
+    /// When true, each product runs on the calling thread (for GEMMs issued from several worker
+    /// threads at once, which already keep every core busy).
     public var singleThreaded = false
 
     /// This backend, one thread per product.
@@ -67,13 +67,32 @@ public struct GEMM: Sendable {
         }
     }
 
+    /// Products of at least this many multiply-adds are split across the worker pool.
+    public static let threadingThreshold = 1 << 20
+
+    /// Threading: one system for everything. A large product is split into row blocks of C, one
+    /// per pool thread, each computed by a single-threaded GEMM (OpenBLAS' own threads stay off, so
+    /// they never spin against the pool's). Every element of C is computed by one thread with the
+    /// same summation order whatever the split, so results do not depend on the thread count.
     public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
+        let pool = WorkerPool.shared
+        if !singleThreaded, pool.threads > 1, m >= 2 * pool.threads,
+           m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue >= GEMM.threadingThreshold {
+            let single = singleThreadedCopy, parts = pool.threads
+            pool.run(count: parts) { p in
+                let m0 = p * m / parts, m1 = (p + 1) * m / parts
+                single.sgemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,
+                             a: transA ? a + m0 : a + m0 * lda, lda: lda, b: b, ldb: ldb, beta: beta,
+                             c: c + m0 * ldc, ldc: ldc)
+            }
+            return
+        }
         if kind == .openblas, let blas = OpenBLAS.shared {
             blas.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: !singleThreaded)
+                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: false)
         } else {
             BuiltinGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -86,7 +105,7 @@ public struct GEMM: Sendable {
         if m == 0 || n == 0 { return }
         if kind == .openblas, let blas = OpenBLAS.shared {
             blas.dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: !singleThreaded)
+                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threaded: false)
         } else {
             BuiltinGEMM.dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

@@ -7,9 +7,8 @@ import Synchronization
 /// The library is `libopenblas.so.0` (Debian's `libopenblas0-pthread`), or whatever path or soname
 /// the environment variable `NNRUN_OPENBLAS_PATH` names. Only the CBLAS entry points `cblas_sgemm`
 /// and `cblas_dgemm` are required; the `openblas_*` thread and configuration queries are used when
-/// present. Threads: a product of at least 2^20 multiply-adds uses up to `NNRUN_THREADS` threads
-/// (default: the number of cores); smaller ones run on one thread, because on a small shared
-/// machine waking a second thread costs more than the few microseconds an MLP's GEMM takes.
+/// present. OpenBLAS runs on one thread: `GEMM` splits large products across nnrun's worker pool
+/// itself, so there is one set of threads, not two spinning against each other.
 ///
 /// The function pointers are immutable after `init`, and OpenBLAS's GEMM is thread-safe, hence
 /// `@unchecked Sendable`.
@@ -109,7 +108,7 @@ final class OpenBLAS: @unchecked Sendable {
             if !name.isEmpty { parts.append(name) }
         }
         var text = parts.joined(separator: " ")
-        text += maxThreads == 1 ? ", 1 thread" : ", up to \(maxThreads) threads (products of 2^20+ multiply-adds)"
+        text += ", 1 thread per product; large products split over \(WorkerPool.shared.threads) pool thread" + (WorkerPool.shared.threads == 1 ? "" : "s")
         return text
     }
 
