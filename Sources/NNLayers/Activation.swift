@@ -31,6 +31,17 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// True when the activation can overwrite its input (y = f(z) in z's buffer): its derivative
+    /// needs only y, and no loss reads the logits behind it. Layers then keep one buffer, not two,
+    /// and `logits` holds the activated values. (Softmax and sigmoid feed fused losses from their
+    /// logits; the step layer's logits pick the perceptron's class.)
+    public var runsInPlace: Bool {
+        switch self {
+        case .linear, .relu, .tanh: return true
+        default: return false
+        }
+    }
+
     public var name: String {
         switch self {
         case .linear: return "linear"

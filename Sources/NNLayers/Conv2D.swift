@@ -114,7 +114,7 @@ public final class Conv2D: ActivatedLayer {
             bias = nil
         }
         logits = Tensor(zeros: [0], dtype: dtype)
-        output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        output = settings.activation.runsInPlace ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)
         inputGradient = Tensor(zeros: [0], dtype: dtype)
         workerColumns = []

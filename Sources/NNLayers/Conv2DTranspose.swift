@@ -117,7 +117,7 @@ public final class Conv2DTranspose: ActivatedLayer {
             bias = nil
         }
         logits = Tensor(zeros: [0], dtype: dtype)
-        output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        output = settings.activation.runsInPlace ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)
         inputGradient = Tensor(zeros: [0], dtype: dtype)
         columns = Tensor(zeros: [0], dtype: dtype)

@@ -76,7 +76,7 @@ public final class Dense: ActivatedLayer {
             bias = Parameter(name: "bias", value: b)
         }
         logits = Tensor(zeros: [0], dtype: dtype)
-        output = settings.activation == .linear ? logits : Tensor(zeros: [0], dtype: dtype)
+        output = settings.activation.runsInPlace ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)
         inputGradient = Tensor(zeros: [0], dtype: dtype)
         outputShape = [settings.units]

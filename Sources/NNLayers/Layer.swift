@@ -112,7 +112,8 @@ extension Layer {
 /// them, which is exact and stable where going through the probabilities is not.
 public protocol ActivatedLayer: Layer {
     var activation: Activation { get }
-    /// The pre-activation values of the last forward pass.
+    /// The pre-activation values of the last forward pass (for activations that run in place,
+    /// `Activation.runsInPlace`, the same buffer as the output).
     var logits: Tensor { get }
     /// Backward pass given d(loss)/d(logits) instead of d(loss)/d(output).
     func backward(logitsGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?]

@@ -118,9 +118,13 @@ public final class Trainer {
     private func reduceGradients() {}
 
     /// Loss and accuracy on a whole dataset, in inference mode.
+    /// Inference runs in slices of at most this many samples, whatever batch size is asked for:
+    /// the results are the same, and memory stays bounded (layers keep a buffer per output).
+    public static let maxInferenceSlice = 256
+
     public func evaluate(_ data: Dataset, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
         var lossSum = 0.0, correct = 0
-        for range in batchRanges(count: data.count, batchSize: batchSize) {
+        for range in batchRanges(count: data.count, batchSize: min(batchSize, Trainer.maxInferenceSlice)) {
             let r = evaluateRows(data, rows: Array(range)[...])
             lossSum += r.loss * Double(range.count)
             correct += r.correct
