@@ -67,6 +67,9 @@ public final class MaxPool2D: Layer {
             // Images are independent: each thread takes a contiguous run of them.
             WorkerPool.shared.forRanges(count: n, minimum: max(1, (1 << 15) / max(outItem, 1))) { r in
                 switch x.dtype {
+                case .float32 where g.channels % 4 == 0:
+                    Self.forward4(g, batch: r.count, x.f32 + r.lowerBound * inItem, output.f32 + r.lowerBound * outItem,
+                                  a + r.lowerBound * outItem)
                 case .float32: Self.forward(g, batch: r.count, x.f32 + r.lowerBound * inItem, output.f32 + r.lowerBound * outItem,
                                             a + r.lowerBound * outItem)
                 case .float64: Self.forward(g, batch: r.count, x.f64 + r.lowerBound * inItem, output.f64 + r.lowerBound * outItem,
@@ -124,6 +127,43 @@ public final class MaxPool2D: Layer {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `forward` for float32 with channels in multiples of 4: four channels per SSE vector, the
+    /// running maximum and its offset kept in registers. Ties keep the first maximum, as `forward`;
+    /// unlike it, a NaN does not win the window (comparisons with NaN are false).
+    static func forward4(_ g: PoolingGeometry, batch: Int, _ x: UnsafeMutablePointer<Float>,
+                         _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>) {
+        let c = g.channels, inItem = g.height * g.width * c, outItem = g.outHeight * g.outWidth * c
+        let lanes = SIMD4<Int32>(0, 1, 2, 3)
+        for n in 0..<batch {
+            let xn = UnsafeRawPointer(x + n * inItem)
+            for oh in 0..<g.outHeight {
+                let rows = g.rows(oh)
+                for ow in 0..<g.outWidth {
+                    let columns = g.columns(ow)
+                    let o = n * outItem + (oh * g.outWidth + ow) * c
+                    let first = (rows.lowerBound * g.width + columns.lowerBound) * c
+                    var k = 0
+                    while k < c {
+                        var best = xn.loadUnaligned(fromByteOffset: (first + k) * 4, as: SIMD4<Float>.self)
+                        var index = lanes &+ Int32(truncatingIfNeeded: first + k)
+                        for h in rows {
+                            for w in columns {
+                                let p = (h * g.width + w) * c + k
+                                let v = xn.loadUnaligned(fromByteOffset: p * 4, as: SIMD4<Float>.self)
+                                let better = v .> best
+                                best.replace(with: v, where: better)
+                                index.replace(with: lanes &+ Int32(truncatingIfNeeded: p), where: better)
+                            }
+                        }
+                        UnsafeMutableRawPointer(y + o + k).storeBytes(of: best, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(argmax + o + k).storeBytes(of: index, as: SIMD4<Int32>.self)
+                        k += 4
                     }
                 }
             }
