@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark of `nnrun bench mlp` against the peer frameworks, in one run.
+"""Side-by-side benchmark of `nnrun bench JOB` against the peer frameworks, in one run.
 
 Runs each implementation REPS times, interleaved (nnrun, scikit-learn, PyTorch, Keras+JAX, then
 again), so that machine noise hits all of them alike, and prints the median training wall time,
@@ -10,7 +10,10 @@ Adam 1e-3, batch 32, 100 epochs, validation every epoch). Point PEER_PY at a Pyt
 keras==3.15.1 jax scikit-learn, TORCH_PY at one with torch scikit-learn (see that folder's README).
 
     PEER_PY=/path/venv-peer/bin/python TORCH_PY=/path/venv-torch/bin/python \
-        python3 scripts/bench_peers.py --reps 5 > bench-results.json
+        python3 scripts/bench_peers.py --job mlp --reps 5 > bench-results.json
+
+Jobs: mlp, cnn (digits CNN, 30 epochs), mnist (Keras' mnist_cnn on synthetic 28x28x1; training and
+inference samples/s), resnet50 (inference latency; the peer is scripts/peers/torch_resnet50.py).
 """
 import argparse, json, os, statistics, subprocess, sys, time
 
@@ -30,39 +33,57 @@ def run(cmd, env=None, cwd=None):
     return json.loads(line), rss, wall
 
 
+JOBS = {
+    # job: (nnrun bench job, peer scripts as (label, python env var, script, extra env), metrics to report)
+    "mlp": ("mlp", [("scikit-learn MLPClassifier", "PEER_PY", "sklearn_digits_mlp.py", {}),
+                    ("Keras 3 + JAX", "PEER_PY", "keras_digits_mlp.py", {"KERAS_BACKEND": "jax"}),
+                    ("PyTorch", "TORCH_PY", "torch_digits_mlp.py", {})], ["train_s", "test_acc"]),
+    "cnn": ("cnn", [("Keras 3 + JAX", "PEER_PY", "keras_digits_cnn.py", {"KERAS_BACKEND": "jax"}),
+                    ("PyTorch", "TORCH_PY", "torch_digits_cnn.py", {})], ["train_s", "test_acc"]),
+    "mnist": ("mnist", [("Keras 3 + JAX", "PEER_PY", "keras_mnist_cnn.py", {"KERAS_BACKEND": "jax"}),
+                        ("PyTorch", "TORCH_PY", "torch_mnist_cnn.py", {})],
+              ["train_samples_per_s", "infer_samples_per_s"]),
+    "resnet50": ("resnet50", [("PyTorch + torchvision", "TORCH_PY", "@scripts/peers/torch_resnet50.py", {})], ["ms_1", "ms_16"]),
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--job", default="mlp", choices=sorted(JOBS))
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--peers", default=os.path.join(root, "..", "shared", "bench", "peers"))
     ap.add_argument("--nnrun", default=os.path.join(root, ".build", "release", "nnrun"))
     args = ap.parse_args()
-    peer_py, torch_py = os.environ.get("PEER_PY"), os.environ.get("TORCH_PY")
+    job, peers, metrics = JOBS[args.job]
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    jobs = [("nnrun (OpenBLAS)", [args.nnrun, "bench", "mlp"], dict(env, NNRUN_GEMM="openblas")),
-            ("nnrun (builtin GEMM)", [args.nnrun, "bench", "mlp"], dict(env, NNRUN_GEMM="builtin"))]
-    if peer_py:
-        jobs.append(("scikit-learn MLPClassifier", [peer_py, "sklearn_digits_mlp.py"], env))
-        jobs.append(("Keras 3 + JAX", [peer_py, "keras_digits_mlp.py"], dict(env, KERAS_BACKEND="jax")))
-    if torch_py:
-        jobs.append(("PyTorch", [torch_py, "torch_digits_mlp.py"], env))
-    results = {name: [] for name, _, _ in jobs}
+    jobs = [("nnrun (OpenBLAS)", [args.nnrun, "bench", job], dict(env, NNRUN_GEMM="openblas"), root),
+            ("nnrun (builtin GEMM)", [args.nnrun, "bench", job], dict(env, NNRUN_GEMM="builtin"), root)]
+    for label, var, script, extra in peers:
+        python = os.environ.get(var)
+        if not python:
+            print(f"skipping {label}: set {var}", file=sys.stderr)
+            continue
+        if script.startswith("@"):
+            jobs.append((label, [python, os.path.join(root, script[1:])], dict(env, **extra), root))
+        else:
+            jobs.append((label, [python, script], dict(env, **extra), args.peers))
+    results = {name: [] for name, _, _, _ in jobs}
     for rep in range(args.reps):
-        for name, cmd, e in jobs:
-            out, rss, wall = run(cmd, env=e, cwd=args.peers)
-            results[name].append({"train_s": out["train_s"], "test_acc": out["test_acc"], "rss_mib": rss, "process_s": wall})
-            print(f"rep {rep + 1} {name}: {out['train_s']:.3f} s", file=sys.stderr)
-    base = statistics.median(r["train_s"] for r in results[jobs[0][0]])
+        for name, cmd, e, cwd in jobs:
+            out, rss, wall = run(cmd, env=e, cwd=cwd)
+            out["peak_rss_mib"], out["process_s"] = rss, wall
+            results[name].append(out)
+            print(f"rep {rep + 1} {name}: " + ", ".join(f"{m}={out.get(m)}" for m in metrics), file=sys.stderr)
     summary = []
     for name, runs in results.items():
-        med = statistics.median(r["train_s"] for r in runs)
-        summary.append({"impl": name, "n": len(runs), "train_s_median": round(med, 4),
-                        "train_s_min": round(min(r["train_s"] for r in runs), 4),
-                        "train_s_max": round(max(r["train_s"] for r in runs), 4),
-                        "ratio_to_nnrun": round(med / base, 2),
-                        "test_acc": statistics.median(r["test_acc"] for r in runs),
-                        "peak_rss_mib": round(statistics.median(r["rss_mib"] for r in runs), 1),
-                        "process_s_median": round(statistics.median(r["process_s"] for r in runs), 2)})
-    print(json.dumps({"bench": "digits_mlp", "reps": args.reps, "results": summary}, indent=2))
+        row = {"impl": name, "n": len(runs)}
+        for m in metrics + ["peak_rss_mib", "process_s"]:
+            values = [r[m] for r in runs if m in r]
+            if values:
+                row[m] = round(statistics.median(values), 4)
+                row[m + "_range"] = [round(min(values), 4), round(max(values), 4)]
+        summary.append(row)
+    print(json.dumps({"bench": args.job, "reps": args.reps, "results": summary}, indent=2))
 
 
 if __name__ == "__main__":

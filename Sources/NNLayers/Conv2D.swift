@@ -128,6 +128,13 @@ public final class Conv2D: ActivatedLayer {
                                     threads: pool.threads)
     }
 
+    /// The GEMM for chunk products: single-threaded when the chunks themselves run in parallel;
+    /// when the batch is one chunk (one image of a large network), the GEMM splits over the pool.
+    private func chunkGEMM(_ n: Int, _ gemm: GEMM) -> GEMM {
+        let chunk = chunkSize(n)
+        return pool.threads > 1 && (n + chunk - 1) / chunk > 1 ? gemm.singleThreadedCopy : gemm
+    }
+
     /// Runs `body(worker, first, count)` over the batch's chunks: chunk c goes to worker c % threads
     /// (a fixed assignment, so any reduction over workers sums in the same order every run), each
     /// worker with its own column buffer and single-threaded GEMMs.
@@ -152,7 +159,7 @@ public final class Conv2D: ActivatedLayer {
             Ops.matmul(x, kernel.value, into: logits, m: n * g.patchesPerImage, n: cout, k: g.channels, gemm: context.gemm)
             if let bias { Ops.addRow(bias.value, to: logits) }
         } else {
-            let gemm = pool.threads > 1 ? context.gemm.singleThreadedCopy : context.gemm
+            let gemm = chunkGEMM(n, context.gemm)
             forEachChunk(n) { w, first, count in
                 forwardChunk(x, first: first, count: count, columns: workerColumns[w], gemm: gemm)
             }
@@ -194,7 +201,7 @@ public final class Conv2D: ActivatedLayer {
                 Ops.matmul(dz, kernel.value, into: inputGradient, m: rows, n: g.channels, k: cout, transB: true, gemm: context.gemm)
             }
         } else if kernelGradient || needsInputGradient {
-            let gemm = pool.threads > 1 ? context.gemm.singleThreadedCopy : context.gemm
+            let gemm = chunkGEMM(n, context.gemm)
             // Worker 0 adds into the kernel gradient itself; the others into partial sums that are
             // added afterwards in worker order (deterministic for a given thread count).
             while partialGradients.count < pool.threads - 1 {
