@@ -145,7 +145,7 @@ private func fit(_ recipe: Recipe) throws -> ZooRun {
 
     @Test func recipesLoad() throws {
         let cnn = try Recipe.load(path: packagePath("configs/cnn.yaml"))
-        #expect(cnn.config.name == "digits-cnn" && cnn.config.seed == 1)
+        #expect(cnn.config.name == "digits-cnn" && cnn.config.seed == 2)
         #expect(cnn.config.training.epochs == 30 && cnn.config.training.batchSize == 32)
         #expect(cnn.config.data.shape == [8, 8, 1] && cnn.config.data.scale == 0.0625)
         #expect(cnn.spec.inputShape == [8, 8, 1])
