@@ -168,7 +168,7 @@ public struct ConvGeometry: Sendable, Equatable {
               let cols = Self.convolutionAxis(input: w, kernel: kernelSize[1], stride: strides[1], dilation: dilationRate[1], padding: padding)
         else {
             let dilation = dilationRate[0] == dilationRate[1] ? "\(dilationRate[0])" : "\(dilationRate[0])x\(dilationRate[1])"
-            throw LayerError("\(typeName): the \(kernelSize[0])x\(kernelSize[1]) kernel (with dilation \(dilation)) does not fit the "
+            throw LayerError("the \(kernelSize[0])x\(kernelSize[1]) kernel (with dilation \(dilation)) does not fit the "
                              + "\(h)x\(w) input with padding \(padding.rawValue); use padding: same or a smaller kernel_size")
         }
         return Im2ColGeometry(height: h, width: w, channels: c, outHeight: rows.output, outWidth: cols.output,

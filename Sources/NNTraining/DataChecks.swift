@@ -13,11 +13,16 @@ extension Recipe {
     }
 
     /// The model's input must hold exactly one sample of the data.
+    /// The model's input shape must be the data's sample shape (no silent reinterpretation: flat
+    /// rows become images only through `data.shape`).
     func checkInput(_ model: Model, features: Int, shape: [Int]) throws {
-        guard model.inputShape.reduce(1, *) != features else { return }
+        guard model.inputShape != shape else { return }
         let node = config.model["input"] ?? config.model
+        let hint = model.inputShape.reduce(1, *) == features
+            ? "set data.shape: \(model.inputShape) to read the data that way, or use input: \(shape)"
+            : "use input: \(shape)"
         throw ConfigErrors([ConfigError(location: node.location, path: "model.input",
-            message: "received \(model.inputShape), but each sample of the data has \(features) values (shape \(shape)); use input: \(shape)")])
+            message: "received \(model.inputShape), but each sample of the data has shape \(shape) (\(features) values); \(hint)")])
     }
 
     /// The output layer must have one unit per class (or one unit for two classes).

@@ -295,13 +295,13 @@ struct ConvShapeTests {
         do {
             _ = try Self.build(Self.conv(4, [5, 5]), [4, 4, 1])
         } catch {
-            #expect(error.message == "conv2d: the 5x5 kernel (with dilation 1) does not fit the 4x4 input with padding valid; "
+            #expect(error.message == "the 5x5 kernel (with dilation 1) does not fit the 4x4 input with padding valid; "
                     + "use padding: same or a smaller kernel_size")
         }
         do {
             _ = try Self.build(Self.conv(4, [3, 2], dilation: [2, 1]), [4, 9, 1])
         } catch {
-            #expect(error.message == "conv2d: the 3x2 kernel (with dilation 2x1) does not fit the 4x9 input with padding valid; "
+            #expect(error.message == "the 3x2 kernel (with dilation 2x1) does not fit the 4x9 input with padding valid; "
                     + "use padding: same or a smaller kernel_size")
         }
         // The same kernel fits with `same`.
