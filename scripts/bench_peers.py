@@ -83,6 +83,16 @@ def main():
                 row[m] = round(statistics.median(values), 4)
                 row[m + "_range"] = [round(min(values), 4), round(max(values), 4)]
         summary.append(row)
+    # Ratios against nnrun (OpenBLAS), the first row: > 1 means nnrun is faster (times are divided
+    # by nnrun's, rates divide nnrun's) — what the README's tables quote.
+    base = summary[0]
+    for row in summary[1:]:
+        for m in metrics:
+            if m in row and m in base and row[m] and base[m]:
+                is_time = (m.endswith("_s") and not m.endswith("per_s")) or m.startswith("ms_")
+                faster = row[m] / base[m] if is_time else base[m] / row[m]
+                if m != "test_acc":
+                    row["nnrun_speedup_" + m] = round(faster, 2)
     print(json.dumps({"bench": args.job, "reps": args.reps, "results": summary}, indent=2))
 
 
