@@ -24,42 +24,9 @@ import NNTensor
 /// activation: linear, use_bias: true, kernel_initializer: glorot_uniform, bias_initializer: zeros}`;
 /// only `filters` and `kernel_size` are required. As in Keras, strides > 1 cannot be combined with
 /// dilation_rate > 1.
-public final class Conv2D: ActivatedLayer {
-    public struct Config: LayerConfig, Equatable {
-        public let typeName = "conv2d"
-        public var filters: Int
-        public var geometry: ConvGeometry
-        public var activation: Activation = .linear
-        public var useBias = true
-        public var kernelInitializer: Initializer = .glorotUniform
-        public var biasInitializer: Initializer = .constant(0)
-
-        public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], padding: ConvPadding = .valid,
-                    dilationRate: [Int] = [1, 1], activation: Activation = .linear) {
-            self.filters = filters
-            self.geometry = ConvGeometry(kernelSize: kernelSize, strides: strides, padding: padding, dilationRate: dilationRate)
-            self.activation = activation
-        }
-
-        public init(_ r: MappingReader) {
-            filters = r.int("filters", in: 1...1_000_000)
-            geometry = ConvGeometry(r)
-            activation = Activation.decode(r, "activation", default: .linear)
-            useBias = r.bool("use_bias", default: true)
-            kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
-            biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
-            r.finish()
-        }
-
-        public func encode() -> ConfigNode {
-            .map([("filters", .int(filters))] + geometry.encode()
-                 + [("activation", activation.encode()), ("use_bias", .bool(useBias)),
-                    ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
-        }
-
-        public func makeLayer(name: String) -> any Layer { Conv2D(name: name, config: self) }
-        public var outputActivation: Activation? { activation }
-    }
+public final class Conv2D: ActivatedLayer, ConvLayerKind {
+    public typealias Config = ConvConfig<Conv2D>
+    public static let typeName = "conv2d"
 
     public let name: String
     public let settings: Config

@@ -213,3 +213,48 @@ struct ConvChunking {
         return (batch + chunks - 1) / chunks
     }
 }
+
+/// A convolution layer type whose options are `ConvConfig`'s (conv2d, conv2d_transpose).
+public protocol ConvLayerKind: Layer {
+    static var typeName: String { get }
+    init(name: String, config: ConvConfig<Self>)
+}
+
+/// The options of `conv2d` and `conv2d_transpose` (Keras' names and defaults): `filters` and
+/// `kernel_size` required; `strides` 1, `padding` valid, `dilation_rate` 1 (see `ConvGeometry`),
+/// `activation` linear, `use_bias` true, `kernel_initializer` glorot_uniform, `bias_initializer` zeros.
+public struct ConvConfig<Kind: ConvLayerKind>: LayerConfig, Equatable {
+    public var typeName: String { Kind.typeName }
+    public var filters: Int
+    public var geometry: ConvGeometry
+    public var activation: Activation = .linear
+    public var useBias = true
+    public var kernelInitializer: Initializer = .glorotUniform
+    public var biasInitializer: Initializer = .constant(0)
+
+    public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], padding: ConvPadding = .valid,
+                dilationRate: [Int] = [1, 1], activation: Activation = .linear) {
+        self.filters = filters
+        self.geometry = ConvGeometry(kernelSize: kernelSize, strides: strides, padding: padding, dilationRate: dilationRate)
+        self.activation = activation
+    }
+
+    public init(_ r: MappingReader) {
+        filters = r.int("filters", in: 1...1_000_000)
+        geometry = ConvGeometry(r)
+        activation = Activation.decode(r, "activation", default: .linear)
+        useBias = r.bool("use_bias", default: true)
+        kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
+        biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
+        r.finish()
+    }
+
+    public func encode() -> ConfigNode {
+        .map([("filters", .int(filters))] + geometry.encode()
+             + [("activation", activation.encode()), ("use_bias", .bool(useBias)),
+                ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
+    }
+
+    public func makeLayer(name: String) -> any Layer { Kind(name: name, config: self) }
+    public var outputActivation: Activation? { activation }
+}
