@@ -70,16 +70,9 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
         _ = try elementCount(outputShape, what: "the output of \(name)")
         _ = try elementCount([g.patchesPerImage, g.patchSize], what: "the im2col buffer of \(name) (one image)")
         geometry = g
-        let w = Tensor(zeros: kernelShape, dtype: dtype)
-        settings.kernelInitializer.fill(w, rng: &rng)
-        kernel = Parameter(name: "kernel", value: w)
-        if settings.useBias {
-            let b = Tensor(zeros: [settings.filters], dtype: dtype)
-            settings.biasInitializer.fill(b, rng: &rng)
-            bias = Parameter(name: "bias", value: b)
-        } else {
-            bias = nil
-        }
+        (kernel, bias) = makeKernelAndBias(kernelShape: kernelShape, units: settings.filters, useBias: settings.useBias,
+                                           kernelInitializer: settings.kernelInitializer,
+                                           biasInitializer: settings.biasInitializer, dtype: dtype, rng: &rng)
         logits = Tensor(zeros: [0], dtype: dtype)
         output = settings.activation.runsInPlace ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)

@@ -67,14 +67,9 @@ public final class Dense: ActivatedLayer {
             throw LayerError("dense expects a flat input (one axis per sample), got shape \(shapeText(shape)); add a flatten layer before it")
         }
         _ = try elementCount([shape[0], settings.units], what: "the kernel of \(name)")
-        let w = Tensor(zeros: [shape[0], settings.units], dtype: dtype)
-        settings.kernelInitializer.fill(w, rng: &rng)
-        kernel = Parameter(name: "kernel", value: w)
-        if settings.useBias {
-            let b = Tensor(zeros: [settings.units], dtype: dtype)
-            settings.biasInitializer.fill(b, rng: &rng)
-            bias = Parameter(name: "bias", value: b)
-        }
+        (kernel, bias) = makeKernelAndBias(kernelShape: [shape[0], settings.units], units: settings.units,
+                                           useBias: settings.useBias, kernelInitializer: settings.kernelInitializer,
+                                           biasInitializer: settings.biasInitializer, dtype: dtype, rng: &rng)
         logits = Tensor(zeros: [0], dtype: dtype)
         output = settings.activation.runsInPlace ? logits : Tensor(zeros: [0], dtype: dtype)
         logitsGradient = Tensor(zeros: [0], dtype: dtype)

@@ -87,3 +87,15 @@ public enum Initializer: Sendable, Equatable {
         }
     }
 }
+
+/// A layer's `kernel` of `kernelShape` and, when `useBias`, its `bias` of `units` values, filled by
+/// their initialisers from `rng` in that order (dense and the convolutions).
+func makeKernelAndBias(kernelShape: [Int], units: Int, useBias: Bool, kernelInitializer: Initializer,
+                       biasInitializer: Initializer, dtype: DType, rng: inout RNG) -> (kernel: Parameter, bias: Parameter?) {
+    let w = Tensor(zeros: kernelShape, dtype: dtype)
+    kernelInitializer.fill(w, rng: &rng)
+    guard useBias else { return (Parameter(name: "kernel", value: w), nil) }
+    let b = Tensor(zeros: [units], dtype: dtype)
+    biasInitializer.fill(b, rng: &rng)
+    return (Parameter(name: "kernel", value: w), Parameter(name: "bias", value: b))
+}

@@ -11,23 +11,9 @@ import NNTensor
 ///
 /// YAML (Keras' `MaxPooling2D`): `max_pool2d: {pool_size: 2, strides: 2, padding: valid}`; every
 /// option has that default except `strides`, which defaults to `pool_size`.
-public final class MaxPool2D: Layer {
-    public struct Config: LayerConfig, Equatable {
-        public let typeName = "max_pool2d"
-        public var window: PoolingWindow
-
-        public init(poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: PoolingWindow.Padding = .valid) {
-            window = PoolingWindow(poolSize: poolSize, strides: strides, padding: padding)
-        }
-
-        public init(_ r: MappingReader) {
-            window = PoolingWindow(r)
-            r.finish()
-        }
-
-        public func encode() -> ConfigNode { window.encode() }
-        public func makeLayer(name: String) -> any Layer { MaxPool2D(name: name, config: self) }
-    }
+public final class MaxPool2D: Layer, PoolLayerKind {
+    public typealias Config = PoolConfig<MaxPool2D>
+    public static let typeName = "max_pool2d"
 
     public let name: String
     public let settings: Config

@@ -138,3 +138,28 @@ enum SpatialOption {
         return (shape[0], shape[1], shape[2])
     }
 }
+
+/// A pooling layer type whose options are `PoolConfig`'s (max_pool2d, average_pool2d).
+public protocol PoolLayerKind: Layer {
+    static var typeName: String { get }
+    init(name: String, config: PoolConfig<Self>)
+}
+
+/// The options of `max_pool2d` and `average_pool2d` (Keras' names and defaults): `pool_size` 2,
+/// `strides` = pool_size, `padding` valid (see `PoolingWindow`).
+public struct PoolConfig<Kind: PoolLayerKind>: LayerConfig, Equatable {
+    public var typeName: String { Kind.typeName }
+    public var window: PoolingWindow
+
+    public init(poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: PoolingWindow.Padding = .valid) {
+        window = PoolingWindow(poolSize: poolSize, strides: strides, padding: padding)
+    }
+
+    public init(_ r: MappingReader) {
+        window = PoolingWindow(r)
+        r.finish()
+    }
+
+    public func encode() -> ConfigNode { window.encode() }
+    public func makeLayer(name: String) -> any Layer { Kind(name: name, config: self) }
+}
