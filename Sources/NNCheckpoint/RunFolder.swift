@@ -58,14 +58,7 @@ public enum RunFolder {
             try syncFolder(tmp)
             var st = stat()
             if stat(path, &st) == 0 {
-                // Replace: move the old run aside, move the new one in, then delete the old one.
-                let old = "\(parent)/.\(base).old-\(getpid())"
-                guard rename(path, old) == 0 else { throw RunFolderError(path: path, reason: "cannot replace: \(errorText())") }
-                guard rename(tmp, path) == 0 else {
-                    _ = rename(old, path)
-                    throw RunFolderError(path: path, reason: "cannot replace: \(errorText())")
-                }
-                removeTree(old)
+                try replace(path, with: tmp, parent: parent, base: base)
             } else if rename(tmp, path) != 0 {
                 throw RunFolderError(path: path, reason: "cannot create: \(errorText())")
             }
@@ -75,6 +68,33 @@ public enum RunFolder {
             throw error
         }
     }
+
+    /// Puts the complete folder `tmp` in the place of `path`. With Linux's renameat2
+    /// (RENAME_EXCHANGE) the two swap in one atomic step, so `path` is at every moment either the
+    /// old run or the new one; the old one, now at `tmp`, is then deleted. Where the file system
+    /// cannot exchange, the old run is renamed aside first and the new one moved in.
+    static func replace(_ path: String, with tmp: String, parent: String, base: String) throws {
+        if let exchange = renameExchange, exchange(AT_FDCWD, tmp, AT_FDCWD, path, 2 /* RENAME_EXCHANGE */) == 0 {
+            try syncFolder(parent)
+            removeTree(tmp)
+            return
+        }
+        let old = "\(parent)/.\(base).old-\(getpid())"
+        guard rename(path, old) == 0 else { throw RunFolderError(path: path, reason: "cannot replace: \(errorText())") }
+        guard rename(tmp, path) == 0 else {
+            _ = rename(old, path)
+            throw RunFolderError(path: path, reason: "cannot replace: \(errorText())")
+        }
+        removeTree(old)
+    }
+
+    typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// glibc's renameat2 (2.28+), looked up at run time: Swift's Glibc module does not declare it.
+    nonisolated(unsafe) static let renameExchange: RenameAt2? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
 
     static func writeFile(_ path: String, _ contents: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

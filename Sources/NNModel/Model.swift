@@ -62,6 +62,9 @@ public final class Model {
 
     public var parameters: [Parameter] { nodes.flatMap { $0.layer.parameters } }
 
+    /// The checkpoint key of each element of `parameters`, in the same order.
+    public var parameterKeys: [String] { nodes.flatMap { n in n.layer.parameters.map { "\(n.layer.name).\($0.name)" } } }
+
     /// Runs the network on a batch `x` ([batch] + inputShape) and returns the output. With a
     /// `profile`, each layer's time is added to it (`nnrun time`).
     public func forward(_ x: Tensor, _ context: inout LayerContext, profile: LayerProfile? = nil) -> Tensor {

@@ -8,6 +8,13 @@ import NNTensor
 public protocol Optimizer: AnyObject {
     var name: String { get }
     var learningRate: Double { get set }
+    /// Updates applied so far (Keras' `optimizer.iterations`).
+    var iterations: Int { get set }
+    /// The slot variables (momenta, moments) by slot name, one entry per parameter position (nil
+    /// where none was created yet): what `optimizer.safetensors` holds.
+    var slots: [(name: String, tensors: [Tensor?])] { get }
+    /// Puts a saved slot tensor back at parameter position `index`; false for an unknown slot name.
+    func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool
     /// Applies one update to every trainable parameter.
     func step(_ parameters: [Parameter])
 }
@@ -84,7 +91,17 @@ public enum OptimizerConfig: Equatable, Sendable {
 /// One slot tensor per parameter position, created lazily (zeros) with the parameter's shape and
 /// dtype.
 struct Slots {
+    let name: String
     private(set) var tensors: [Tensor?] = []
+
+    init(_ name: String) { self.name = name }
+
+    var named: (name: String, tensors: [Tensor?]) { (name, tensors) }
+
+    mutating func set(_ index: Int, _ t: Tensor) {
+        if index >= tensors.count { tensors += Array(repeating: nil, count: index + 1 - tensors.count) }
+        tensors[index] = t
+    }
 
     mutating func get(_ index: Int, _ p: Parameter) -> Tensor {
         if index >= tensors.count { tensors += Array(repeating: nil, count: index + 1 - tensors.count) }

@@ -9,7 +9,8 @@ public final class SGD: Optimizer {
     public var learningRate: Double
     public let momentum: Double
     public let nesterov: Bool
-    private var velocity = Slots()
+    public var iterations = 0
+    private var velocity = Slots("momentum")
 
     public init(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false) {
         self.learningRate = learningRate
@@ -17,7 +18,16 @@ public final class SGD: Optimizer {
         self.nesterov = nesterov
     }
 
+    public var slots: [(name: String, tensors: [Tensor?])] { [velocity.named] }
+
+    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
+        guard name == velocity.name else { return false }
+        velocity.set(index, tensor)
+        return true
+    }
+
     public func step(_ parameters: [Parameter]) {
+        iterations += 1
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {
@@ -48,14 +58,25 @@ public final class Adam: Optimizer {
     public var learningRate: Double
     public let beta1, beta2, epsilon: Double
     /// Number of updates applied so far.
-    public private(set) var iterations = 0
-    private var moments = Slots(), velocities = Slots()
+    public var iterations = 0
+    private var moments = Slots("m"), velocities = Slots("v")
 
     public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+    }
+
+    public var slots: [(name: String, tensors: [Tensor?])] { [moments.named, velocities.named] }
+
+    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
+        switch name {
+        case moments.name: moments.set(index, tensor)
+        case velocities.name: velocities.set(index, tensor)
+        default: return false
+        }
+        return true
     }
 
     public func step(_ parameters: [Parameter]) {
@@ -90,7 +111,8 @@ public final class RMSprop: Optimizer {
     public let name = "rmsprop"
     public var learningRate: Double
     public let rho, momentum, epsilon: Double
-    private var squares = Slots(), velocity = Slots()
+    public var iterations = 0
+    private var squares = Slots("rms"), velocity = Slots("momentum")
 
     public init(learningRate: Double = 0.001, rho: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-7) {
         self.learningRate = learningRate
@@ -99,7 +121,19 @@ public final class RMSprop: Optimizer {
         self.epsilon = epsilon
     }
 
+    public var slots: [(name: String, tensors: [Tensor?])] { [squares.named, velocity.named] }
+
+    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
+        switch name {
+        case squares.name: squares.set(index, tensor)
+        case velocity.name: velocity.set(index, tensor)
+        default: return false
+        }
+        return true
+    }
+
     public func step(_ parameters: [Parameter]) {
+        iterations += 1
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let s = squares.get(i, p), m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {

@@ -17,7 +17,11 @@ public struct Recipe {
     /// Loads `path`. `overrides` are `key.path=value` strings (`--set`), applied to the resolved
     /// recipe, so any key, including a default the file does not mention, can be overridden and a
     /// key that does not exist is an error.
-    public static func load(path: String, overrides: [String] = [], registry: LayerRegistry = .builtIn) throws -> Recipe {
+    /// A fine-tuning recipe (a `finetune:` section and no `model:`) gets its model from the base
+    /// run, `finetuneFrom` (`--from`) or `finetune.from`: the base's layers minus the last `drop`,
+    /// then `head`.
+    public static func load(path: String, overrides: [String] = [], finetuneFrom: String? = nil,
+                            registry: LayerRegistry = .builtIn) throws -> Recipe {
         var tree = try YAMLLoader.load(path: path)
         var modelFile: String?
         let isModelFile = tree["model"] == nil && tree["layers"] != nil
@@ -32,6 +36,9 @@ public struct Recipe {
             let resolvedPath = try locate(modelPath, near: path, node: model)
             tree = tree.setting("model", to: try YAMLLoader.load(path: resolvedPath))
             modelFile = modelPath
+        }
+        if tree["model"] == nil, tree["finetune"] != nil {
+            tree = try expandFinetune(tree, from: finetuneFrom, registry: registry)
         }
         var recipe = try decode(tree, file: path, overrides: overrides, registry: registry)
         recipe.config.modelFile = modelFile
@@ -64,6 +71,13 @@ public struct Recipe {
 
     /// Checks that need the whole recipe: the perceptron and the step activation go together.
     static func validate(_ config: RunConfig, _ spec: ModelSpec, tree: ConfigNode, _ diagnostics: Diagnostics) {
+        if let finetune = config.finetune {
+            let kept = spec.layers.count - (finetune.head.items?.count ?? 0)
+            if finetune.freeze > kept {
+                diagnostics.report(tree["finetune"]?["freeze"] ?? tree["finetune"], "finetune.freeze",
+                    "received \(finetune.freeze), but only \(kept) of the model's \(spec.layers.count) layers come from the base \(finetune.from) (the rest are the new head); freeze at most \(kept)")
+            }
+        }
         let stepLayers = spec.layers.filter { $0.config.outputActivation == .heaviside }
         if config.optimizer.isPerceptron {
             let dense = spec.layers.filter { $0.config is Dense.Config }
@@ -77,6 +91,32 @@ public struct Recipe {
         } else if let first = stepLayers.first {
             let activation = first.node.entries?.first?.value["activation"]
             diagnostics.report(activation ?? first.node, activation == nil ? first.path : first.path + ".activation", "heaviside is a step function: its derivative is zero almost everywhere, so \(config.optimizer.encode().entries?.first?.key ?? "gradient descent") cannot train through it. Use optimizer: perceptron (one dense layer with heaviside), or a differentiable activation such as sigmoid")
+        }
+    }
+
+    /// Puts the fine-tuning model (see `FinetuneConfig.model`) into a recipe tree as `model:`.
+    static func expandFinetune(_ tree: ConfigNode, from: String?, registry: LayerRegistry) throws -> ConfigNode {
+        var tree = tree
+        guard var section = tree["finetune"] else { return tree }
+        if let from { section = section.setting("from", to: .string(from)) }
+        tree = tree.setting("finetune", to: section)
+        let diagnostics = Diagnostics()
+        guard let reader = MappingReader(section, path: "finetune", diagnostics: diagnostics) else { return tree }
+        let finetune = FinetuneConfig.decode(reader)
+        // A section that does not decode is reported, with everything else, by the full decode.
+        guard diagnostics.errors.isEmpty else { return tree }
+        let base = try TrainedRun.readJSON("\(finetune.from)/model.json", missing: "the base run \(finetune.from) (finetune.from) has no model.json; train it first, e.g. nnrun fit configs/digits-0to4.yaml")
+        guard let baseModel = base["config"]?["model"] else { throw CheckpointError("\(finetune.from)/model.json", "no config.model") }
+        return tree.setting("model", to: try finetune.model(base: baseModel, section: section))
+    }
+
+    /// Freezes the first `finetune.freeze` layers while `finetune.isFrozen(atEpoch: epoch)`, and
+    /// makes every parameter trainable otherwise.
+    public func applyFreeze(to model: Model, epoch: Int) {
+        guard let finetune = config.finetune else { return }
+        let frozen = finetune.isFrozen(atEpoch: epoch)
+        for (i, node) in model.nodes.enumerated() {
+            for p in node.layer.parameters { p.isTrainable = !(frozen && i < finetune.freeze) }
         }
     }
 

@@ -29,11 +29,13 @@ public struct RunConfig {
     /// The run folder as written in the recipe; nil means `runs/<name>` (see `outputFolder`), so
     /// `--set name=...` moves the run too.
     public var output: String?
+    /// The fine-tuning section of a transfer-learning recipe (`nnrun finetune`), if any.
+    public var finetune: FinetuneConfig?
 
     /// Where the run is written.
     public var outputFolder: String { output ?? "runs/\(name)" }
 
-    public static let keys = ["name", "seed", "data", "model", "loss", "metrics", "optimizer", "training", "output"]
+    public static let keys = ["name", "seed", "data", "model", "loss", "metrics", "optimizer", "training", "finetune", "output"]
     public static let metricNames = ["accuracy"]
 
     /// Decodes a recipe tree; every problem goes to `diagnostics`.
@@ -66,17 +68,19 @@ public struct RunConfig {
         }
         let optimizer = OptimizerConfig.decode(r.value("optimizer"), path: "optimizer", diagnostics: diagnostics)
         let training = r.mapping("training").map { TrainingConfig(from: $0) } ?? TrainingConfig()
+        let finetune = r.mapping("finetune").map(FinetuneConfig.decode)
         var output: String?
         if r.value("output") != nil { output = r.string("output") }
         return RunConfig(name: name, seed: seed, data: data, model: model, modelFile: nil, loss: loss, metrics: metrics,
-                         optimizer: optimizer, training: training, output: output)
+                         optimizer: optimizer, training: training, output: output, finetune: finetune)
     }
 
     /// The resolved recipe: every key, every default, the model inline.
     public func encode() -> ConfigNode {
         .map([("name", .string(name)), ("seed", .int(seed)), ("data", data.encode()), ("model", model.withoutLocations),
               ("loss", .string(loss)), ("metrics", .strings(metrics)), ("optimizer", optimizer.encode()),
-              ("training", training.encode()), ("output", output.map { .string($0) } ?? .null)])
+              ("training", training.encode())] + (finetune.map { [("finetune", $0.encode())] } ?? [])
+             + [("output", output.map { .string($0) } ?? .null)])
     }
 
     static func isValidName(_ s: String) -> Bool {
@@ -92,6 +96,9 @@ public struct TrainingConfig: Equatable, Sendable {
     /// nil means `full`: one batch holding the whole training split.
     public var batchSize: Int? = 32
     public var shuffle = true
+    /// Also write a checkpoint every this many optimizer steps within an epoch (default: only at
+    /// the end of each epoch).
+    public var checkpointEvery: Int?
 
     public init() {}
 
@@ -105,10 +112,12 @@ public struct TrainingConfig: Equatable, Sendable {
             batchSize = r.int("batch_size", default: 32, in: 1...10_000_000)
         }
         shuffle = r.bool("shuffle", default: true)
+        checkpointEvery = r.optionalInt("checkpoint_every", in: 1...Int(Int32.max))
         r.finish()
     }
 
     public func encode() -> ConfigNode {
-        .map([("epochs", .int(epochs)), ("batch_size", batchSize.map { .int($0) } ?? .string("full")), ("shuffle", .bool(shuffle))])
+        .map([("epochs", .int(epochs)), ("batch_size", batchSize.map { .int($0) } ?? .string("full")), ("shuffle", .bool(shuffle)),
+              ("checkpoint_every", checkpointEvery.map { .int($0) } ?? .null)])
     }
 }

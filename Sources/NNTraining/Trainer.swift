@@ -18,9 +18,18 @@ public final class Trainer {
     public let seed: UInt64
     public let gemm: GEMM
     public let optimizer: any Optimizer
+    /// Where training stands (steps, history, the unfinished epoch): what a checkpoint saves
+    /// besides the weights and the optimizer's slots.
+    public private(set) var progress = TrainingProgress()
     /// Optimizer steps taken so far.
-    public private(set) var step = 0
-    public private(set) var history = History()
+    public var step: Int { progress.step }
+    public var history: History { progress.history }
+    /// Called after every epoch and, with `checkpointEvery`, every that many steps within an
+    /// epoch, to write a checkpoint; an error stops training and is rethrown by `fit`.
+    public var checkpoint: ((Trainer) throws -> Void)?
+    public var checkpointEvery: Int?
+    /// Called at the start of every epoch (1-based), before its first step.
+    public var epochBegins: ((Int) -> Void)?
     /// True when the loss reads the output layer's logits (softmax + cross-entropy, sigmoid + BCE).
     public let fused: Bool
     /// True for `optimizer: perceptron`: SGD on one sample at a time, with y − t handed to the step
@@ -47,39 +56,47 @@ public final class Trainer {
 
     private var outputWidth: Int { model.outputShape.reduce(1, *) }
 
-    /// Runs `training.epochs` epochs, reporting to `progress`, and returns the history.
-    public func fit(train: Dataset, validation: Dataset?, progress: any ProgressReporter) -> History {
+    /// Runs the epochs from where `progress` stands to `training.epochs`, reporting to `reporter`,
+    /// and returns the history. Resumed in the middle of an epoch, it trains that epoch's remaining
+    /// batches (the order is a function of the seed and the epoch, so they are the same batches).
+    public func fit(train: Dataset, validation: Dataset?, progress reporter: any ProgressReporter) throws -> History {
         let batchSize = perceptron ? 1 : training.batchSize ?? max(train.count, 1)
-        let steps = batchRanges(count: train.count, batchSize: batchSize).count
-        for epoch in stride(from: history.epochs.count + 1, through: training.epochs, by: 1) {
-            progress.epochBegin(epoch, of: training.epochs, steps: steps)
+        let ranges = batchRanges(count: train.count, batchSize: batchSize)
+        for epoch in stride(from: progress.epochsRun + 1, through: training.epochs, by: 1) {
+            epochBegins?(epoch)
+            reporter.epochBegin(epoch, of: training.epochs, steps: ranges.count)
             let started = WallClock.now()
             let order = epochOrder(count: train.count, seed: seed, epoch: epoch, shuffle: training.shuffle)
-            var lossSum = 0.0, correct = 0, seen = 0
-            for (i, range) in batchRanges(count: train.count, batchSize: batchSize).enumerated() {
-                let rows = order[range]
+            for i in progress.batchesInEpoch..<ranges.count {
+                let rows = order[ranges[i]]
                 let (batchLoss, batchCorrect) = trainStep(train, rows: rows)
-                lossSum += batchLoss * Double(rows.count)
-                correct += batchCorrect
-                seen += rows.count
-                progress.batchEnd(i + 1, of: steps, logs: [("accuracy", Double(correct) / Double(seen)), ("loss", lossSum / Double(seen))])
+                progress.addBatch(loss: batchLoss, correct: batchCorrect, count: rows.count)
+                reporter.batchEnd(i + 1, of: ranges.count, logs: progress.epochLogs)
+                if let every = checkpointEvery, progress.step % every == 0, i + 1 < ranges.count { try checkpoint?(self) }
             }
-            var logs: [(String, Double)] = [("accuracy", Double(correct) / Double(max(seen, 1))), ("loss", lossSum / Double(max(seen, 1)))]
+            var logs = progress.epochLogs
             if let validation, validation.count > 0 {
                 let v = evaluate(validation)
                 logs += [("val_accuracy", v.accuracy), ("val_loss", v.loss)]
             }
-            history.append(logs)
-            progress.epochEnd(epoch, of: training.epochs, steps: steps, logs: logs, seconds: WallClock.now() - started)
+            progress.endEpoch(logs)
+            reporter.epochEnd(epoch, of: training.epochs, steps: ranges.count, logs: logs, seconds: WallClock.now() - started)
+            try checkpoint?(self)
         }
-        return history
+        return progress.history
+    }
+
+    /// Continues from a checkpoint: the progress it saved (weights and optimizer slots are restored
+    /// into the model and the optimizer by the caller).
+    public func restore(_ saved: TrainingProgress) {
+        progress = saved
     }
 
     /// One optimizer step on `rows`; returns the batch's mean loss and number of correct predictions.
     func trainStep(_ data: Dataset, rows: ArraySlice<Int>) -> (Double, Int) {
         assembler.load(data, rows: rows)
-        step += 1
-        var context = LayerContext(mode: .training, rng: RNG(seed: seed, stream: "dropout", index: UInt64(step)), gemm: gemm)
+        progress.step += 1
+        var context = LayerContext(mode: .training, rng: RNG(seed: seed, stream: "dropout", index: UInt64(progress.step)), gemm: gemm)
         model.zeroGradients()
         let output = model.forward(assembler.x, &context)
         let batchLoss = lossAndGradient(output)

@@ -142,7 +142,7 @@ enum BenchJobs {
         let trainer = Trainer(model: model, loss: CategoricalCrossentropy(sparse: false), optimizer: recipe.config.optimizer,
                               training: recipe.config.training, seed: 42, gemm: gemm)
         let timer = EpochTimer()
-        _ = trainer.fit(train: data, validation: nil, progress: timer)
+        _ = try trainer.fit(train: data, validation: nil, progress: timer)
         let later = timer.seconds.dropFirst()
         let train = Double(n * later.count) / later.reduce(0, +)
         _ = trainer.evaluate(data, batchSize: 1000)
