@@ -96,6 +96,18 @@ public enum RunFolder {
         return unsafeBitCast(symbol, to: RenameAt2.self)
     }()
 
+    /// Writes one file atomically: a temporary file beside it, fsynced, then renamed over `path`.
+    public static func writeFileAtomically(_ path: String, _ contents: [UInt8]) throws {
+        let tmp = "\(parentFolder(of: path))/.\(lastComponent(of: path)).tmp-\(getpid())"
+        do {
+            try writeFile(tmp, contents)
+            guard rename(tmp, path) == 0 else { throw RunFolderError(path: path, reason: "cannot write: \(errorText())") }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+    }
+
     static func writeFile(_ path: String, _ contents: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunFolderError(path: path, reason: "cannot create: \(errorText())") }

@@ -12,6 +12,7 @@ import NNConfig
 ///   shape: [8, 8, 1]                 # per-sample shape, NHWC without N; default [featureCount]
 ///   classes: [0, 1, 2, 3, 4]         # keep only these labels, re-indexed in this order; default all
 ///   split: {test: 0.4, validation: 0.2, stratify: true, shuffle: true}   # these are the defaults
+///                                    # (and train_per_class: N keeps N training rows per class)
 /// ```
 ///
 /// Decoding fills every default and records all problems in the reader's `Diagnostics`;
@@ -46,12 +47,16 @@ public struct DataConfig: Sendable, Equatable {
         public var stratify: Bool
         /// Shuffle rows (seeded) before splitting; without it the last rows go to test. Default true.
         public var shuffle: Bool
+        /// Keep only this many training rows of each class (the first ones dealt; the rest are
+        /// used nowhere), e.g. to fine-tune from a few examples; default nil: all.
+        public var trainPerClass: Int?
 
-        public init(test: Double = 0.4, validation: Double = 0.2, stratify: Bool = true, shuffle: Bool = true) {
+        public init(test: Double = 0.4, validation: Double = 0.2, stratify: Bool = true, shuffle: Bool = true, trainPerClass: Int? = nil) {
             self.test = test
             self.validation = validation
             self.stratify = stratify
             self.shuffle = shuffle
+            self.trainPerClass = trainPerClass
         }
     }
 
@@ -151,6 +156,7 @@ public struct DataConfig: Sendable, Equatable {
             split.validation = Self.fraction(splitReader, "validation", default: 0.2)
             split.stratify = splitReader.bool("stratify", default: true)
             split.shuffle = splitReader.bool("shuffle", default: true)
+            split.trainPerClass = splitReader.optionalInt("train_per_class", in: 1...Int(Int32.max))
             origin.test = splitReader.node["test"]?.location
             origin.validation = splitReader.node["validation"]?.location
             splitReader.finish()
@@ -198,6 +204,7 @@ public struct DataConfig: Sendable, Equatable {
                 ("validation", .double(split.validation)),
                 ("stratify", .bool(split.stratify)),
                 ("shuffle", .bool(split.shuffle)),
+                ("train_per_class", split.trainPerClass.map { .int($0) } ?? .null),
             ])),
         ])
     }

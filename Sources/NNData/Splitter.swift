@@ -73,6 +73,17 @@ public func splitRows(labels: [Int], classCount: Int, split: DataConfig.Split, s
     } else {
         deal(split.shuffle ? rng.permutation(n) : Array(0..<n), test: nTest, validation: nValidation)
     }
+    if let limit = split.trainPerClass {
+        // The first `limit` training rows of each class in the dealt (shuffled) order; the others
+        // are left out, so validation and test stay as they are without the limit.
+        var kept = [Int](repeating: 0, count: max(classCount, (labels.max() ?? -1) + 1))
+        train = train.filter { r in
+            let l = labels[r]
+            guard l >= 0, kept[l] < limit else { return false }
+            kept[l] += 1
+            return true
+        }
+    }
     return (train.sorted(), validation.sorted(), test.sorted())
 }
 

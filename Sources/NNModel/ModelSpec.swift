@@ -43,6 +43,9 @@ public struct ModelSpec {
         var entries: [LayerEntry] = []
         var names: [String: Int] = [:]
         var typeCounts: [String: Int] = [:]
+        // Names written in the file; automatic names step over them (a fine-tuning head appended
+        // to a base's named layers gets fresh names, as Keras' unique naming gives).
+        let written = Set(items.compactMap { $0.entries?.first?.value["name"]?.scalarText })
         for (i, item) in items.enumerated() {
             let itemPath = "\(r.childPath("layers"))[\(i)]"
             guard let tagged = Tagged(item, path: itemPath, known: registry.typeNames, what: "layer type",
@@ -54,10 +57,13 @@ public struct ModelSpec {
                 if name.isEmpty { options.report("name", "a layer name cannot be empty") }
                 if name == "input" { options.report("name", "\"input\" names the model's input in `inputs:`; choose another layer name") }
             } else {
-                // Keras' automatic names: dense, dense_1, dense_2, ... counting unnamed layers only.
-                let count = typeCounts[tagged.type, default: 0]
-                typeCounts[tagged.type] = count + 1
-                name = count == 0 ? tagged.type : "\(tagged.type)_\(count)"
+                // Keras' automatic names: dense, dense_1, dense_2, ... counting unnamed layers only,
+                // skipping names written elsewhere in the list.
+                repeat {
+                    let count = typeCounts[tagged.type, default: 0]
+                    typeCounts[tagged.type] = count + 1
+                    name = count == 0 ? tagged.type : "\(tagged.type)_\(count)"
+                } while written.contains(name) || names[name] != nil
                 options.allow("name")
             }
             if names[name] != nil {

@@ -11,10 +11,14 @@ import NNLayers
 ///     └─────────────────────────────┴──────────────────────┴─────────────┴───────────┘
 ///      Total params: 17,226 (67.29 KB)
 ///
-/// A `Connected to` column appears when some layer does not simply take the previous one.
+/// A `Mode` column appears when some layer is frozen: the mode each layer runs in while the model
+/// trains (`inference` for a frozen batch normalization, Keras' rule), and a `Connected to` column
+/// when some layer does not simply take the previous one.
 public func summary(of model: Model, name: String) -> String {
     let isGraph = model.nodes.enumerated().contains { i, n in n.inputs != [i - 1] }
+    let hasFrozen = model.parameters.contains { !$0.isTrainable }
     var headers = ["Layer (type)", "Output Shape", "Param #", "Trainable"]
+    if hasFrozen { headers.append("Mode") }
     if isGraph { headers.append("Connected to") }
     var rows: [[String]] = []
     for node in model.nodes {
@@ -22,6 +26,10 @@ public func summary(of model: Model, name: String) -> String {
         let trainable = l.parameters.isEmpty ? "-" : (l.parameters.allSatisfy(\.isTrainable) ? "Y" : "N")
         let count = l.parameterCount + l.buffers.reduce(0) { $0 + $1.value.count }
         var row = ["\(l.name) (\(displayName(l.typeName)))", shapeText(node.outputShape), grouped(count), trainable]
+        if hasFrozen {
+            let frozenNormalization = l.typeName == "batch_normalization" && l.parameters.contains { !$0.isTrainable }
+            row.append(frozenNormalization ? "inference" : "training")
+        }
         if isGraph {
             row.append(node.inputs.map { $0 < 0 ? "input" : model.nodes[$0].layer.name }.joined(separator: ", "))
         }

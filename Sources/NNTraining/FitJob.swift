@@ -58,6 +58,7 @@ public struct FitJob {
         var loadReport: [(layer: String, outcome: Checkpoint.LayerOutcome, detail: String)] = []
         if let finetune = config.finetune, saved == nil {
             loadReport = try loadBase(finetune, into: model)
+            log("Weights from \(finetune.from): " + loadReport.map { "\($0.layer) \($0.outcome.rawValue)\($0.detail.isEmpty ? "" : " (\($0.detail))")" }.joined(separator: ", ") + "\n")
         }
         recipe.applyFreeze(to: model, epoch: (saved?.progress.epochsRun ?? 0) + 1)
 

@@ -150,6 +150,21 @@ public final class Trainer {
         return (lossSum / n, Double(correct) / n)
     }
 
+    /// The model's outputs on every sample of `data` in inference mode, row-major [count, width],
+    /// and each sample's predicted class (as accuracy counts it).
+    public func predict(_ data: Dataset) -> (outputs: [Float], classes: [Int]) {
+        var outputs: [Float] = [], classes: [Int] = []
+        outputs.reserveCapacity(data.count * outputWidth)
+        for range in batchRanges(count: data.count, batchSize: Trainer.maxInferenceSlice) {
+            assembler.load(data, rows: Array(range)[...])
+            var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
+            let output = model.forward(assembler.x, &context)
+            outputs += output.floats
+            classes += predictedClasses(classScores(output), width: outputWidth)
+        }
+        return (outputs, classes)
+    }
+
     private func evaluateRows(_ data: Dataset, rows: ArraySlice<Int>) -> (loss: Double, correct: Int) {
         assembler.load(data, rows: rows)
         var context = LayerContext(mode: .inference, rng: RNG(seed: seed), gemm: gemm)
@@ -159,12 +174,15 @@ public final class Trainer {
 
     /// Class scores of the last forward pass: the output, except for a multi-unit step layer,
     /// whose 0/1 outputs tie, where the logits decide (multi-class perceptron).
-    private func countCorrect(_ output: Tensor, _ data: Dataset, _ rows: ArraySlice<Int>) -> Int {
-        var scores = output
+    private func classScores(_ output: Tensor) -> Tensor {
         if let layer = model.outputLayer as? any ActivatedLayer, layer.activation == .heaviside, outputWidth > 1 {
-            scores = layer.logits
+            return layer.logits
         }
-        let predicted = predictedClasses(scores, width: outputWidth)
+        return output
+    }
+
+    private func countCorrect(_ output: Tensor, _ data: Dataset, _ rows: ArraySlice<Int>) -> Int {
+        let predicted = predictedClasses(classScores(output), width: outputWidth)
         return zip(predicted, rows).reduce(0) { $0 + ($1.0 == data.labels[$1.1] ? 1 : 0) }
     }
 }

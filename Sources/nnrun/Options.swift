@@ -24,10 +24,10 @@ struct RecipeOptions: ParsableArguments {
     }
 
     /// Loads the recipe with the overrides (`--seed` and `extra` are overrides too).
-    func load(extra: [String] = []) throws -> Recipe {
+    func load(extra: [String] = [], finetuneFrom: String? = nil) throws -> Recipe {
         var all = overrides
         if let seed { all.append("seed=\(seed)") }
-        return try Recipe.load(path: config, overrides: all + extra)
+        return try Recipe.load(path: config, overrides: all + extra, finetuneFrom: finetuneFrom)
     }
 
     /// Loads the recipe and builds its model (shapes inferred, weights drawn from the seed).
@@ -35,7 +35,9 @@ struct RecipeOptions: ParsableArguments {
         _ = try gemmFromEnvironment()   // a bad NNRUN_GEMM is an error for every verb
         let recipe = try load()
         var rng = RNG(seed: UInt64(recipe.config.seed), stream: "init")
-        return (recipe, try Model(spec: recipe.spec, rng: &rng))
+        let model = try Model(spec: recipe.spec, rng: &rng)
+        recipe.applyFreeze(to: model, epoch: 1)
+        return (recipe, model)
     }
 }
 

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import NNTraining
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained run: loss, accuracy, per-class precision and recall, confusion matrix.")
+
+    @Argument(help: "The run folder, e.g. runs/digits-cnn.")
+    var folder: String
+
+    @Option(help: "Evaluate on other data: digits, or a CSV file with the run's label column (default: the run's saved test split).")
+    var data: String?
+
+    func run() throws {
+        try reportingErrors {
+            let trained = try TrainedRun(folder: folder)
+            let (data, description) = try trained.evaluationData(self.data)
+            let trainer = try trained.inferenceTrainer(gemm: try gemmFromEnvironment())
+            let metrics = trainer.evaluate(data)
+            let report = ClassificationReport(labels: trained.labels, truth: data.labels, predicted: trainer.predict(data).classes)
+            writeOut("Evaluating \(folder) on \(description): \(data.count) samples\n")
+            writeOut(String(format: "loss: %.4f - accuracy: %.4f\n\n", metrics.loss, metrics.accuracy))
+            writeOut(report.text)
+        }
+    }
+}
