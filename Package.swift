@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "NNDataTests", dependencies: ["NNData"]),
         .testTarget(name: "NNLayersTests", dependencies: ["NNLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNModelTests", dependencies: ["NNModel"]),
+        .testTarget(name: "NNCheckpointTests", dependencies: ["NNCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTrainingTests", dependencies: ["NNTraining"], resources: [.copy("Fixtures")]),
         .testTarget(name: "nnrunTests", dependencies: ["nnrun"]),
     ]
