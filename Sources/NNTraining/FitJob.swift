@@ -17,6 +17,9 @@ public struct FitJob {
     public var progress: any ProgressReporter = SilentProgress()
     /// Where to print messages (the run's banner, the load report, test metrics).
     public var log: (String) -> Void = { _ in }
+    /// Called after each checkpoint is written, with the trainer's progress; an error it throws
+    /// stops the run there (tests interrupt runs this way).
+    public var afterCheckpoint: ((TrainingProgress) throws -> Void)?
 
     public init(recipe: Recipe, gemm: GEMM) {
         self.recipe = recipe
@@ -75,9 +78,10 @@ public struct FitJob {
         }
         var replace = overwrite || resume
         if write {
-            trainer.checkpoint = { _ in
+            trainer.checkpoint = { [afterCheckpoint] trainer in
                 try RunFolder.write(record.files(), to: config.outputFolder, overwrite: replace)
                 replace = true   // from the first checkpoint on, the folder is this run's
+                try afterCheckpoint?(trainer.progress)
             }
             trainer.checkpointEvery = config.training.checkpointEvery
         }

@@ -20,9 +20,14 @@ public struct Recipe {
     /// A fine-tuning recipe (a `finetune:` section and no `model:`) gets its model from the base
     /// run, `finetuneFrom` (`--from`) or `finetune.from`: the base's layers minus the last `drop`,
     /// then `head`.
-    public static func load(path: String, overrides: [String] = [], finetuneFrom: String? = nil,
+    /// With `refuseFinetune` (`nnrun fit`), a fine-tuning recipe is a config error.
+    public static func load(path: String, overrides: [String] = [], finetuneFrom: String? = nil, refuseFinetune: Bool = false,
                             registry: LayerRegistry = .builtIn) throws -> Recipe {
         var tree = try YAMLLoader.load(path: path)
+        if refuseFinetune, let section = tree.entries?.first(where: { $0.key == "finetune" }) {
+            throw ConfigErrors([ConfigError(location: section.keyLocation, path: "finetune",
+                message: "this recipe fine-tunes a trained run; use nnrun finetune \(path)")])
+        }
         var modelFile: String?
         let isModelFile = tree["model"] == nil && tree["layers"] != nil
         if isModelFile {

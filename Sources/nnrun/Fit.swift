@@ -14,14 +14,10 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try recipe.load()
+            let loaded = try recipe.load(refuseFinetune: true)
             if loaded.isModelFile {
                 throw ConfigErrors([ConfigError(location: SourceLocation(file: recipe.config, line: 0, column: 0), path: "",
                     message: "this is a model file; fit needs a run recipe (data, loss, optimizer) that names it, like configs/cnn.yaml")])
-            }
-            if loaded.config.finetune != nil {
-                throw ConfigErrors([ConfigError(location: SourceLocation(file: recipe.config, line: 0, column: 0), path: "finetune",
-                    message: "this recipe fine-tunes a trained run; use nnrun finetune \(recipe.config)")])
             }
             try training.fit(loaded)
         }

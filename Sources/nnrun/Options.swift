@@ -24,10 +24,10 @@ struct RecipeOptions: ParsableArguments {
     }
 
     /// Loads the recipe with the overrides (`--seed` and `extra` are overrides too).
-    func load(extra: [String] = [], finetuneFrom: String? = nil) throws -> Recipe {
+    func load(extra: [String] = [], finetuneFrom: String? = nil, refuseFinetune: Bool = false) throws -> Recipe {
         var all = overrides
         if let seed { all.append("seed=\(seed)") }
-        return try Recipe.load(path: config, overrides: all + extra, finetuneFrom: finetuneFrom)
+        return try Recipe.load(path: config, overrides: all + extra, finetuneFrom: finetuneFrom, refuseFinetune: refuseFinetune)
     }
 
     /// Loads the recipe and builds its model (shapes inferred, weights drawn from the seed).
