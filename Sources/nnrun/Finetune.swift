@@ -11,10 +11,10 @@ struct Finetune: ParsableCommand {
     @OptionGroup var recipe: RecipeOptions
     @OptionGroup var training: TrainingOptions
 
-    @Option(name: .customLong("from"), help: "The trained run to start from (overrides finetune.from).")
+    @Option(name: .customLong("from"), help: ArgumentHelp("The trained run to start from (overrides finetune.from).", valueName: "run"))
     var base: String?
 
-    @Option(help: "Freeze the first N layers (overrides finetune.freeze).")
+    @Option(help: ArgumentHelp("Freeze the first N layers (overrides finetune.freeze).", valueName: "n"))
     var freeze: Int?
 
     @Flag(help: "Fail unless every layer kept from the base loads its weights (overrides finetune.strict).")

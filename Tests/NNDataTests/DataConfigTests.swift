@@ -37,7 +37,8 @@ import Testing
             "test": 0.4,
             "validation": 0.2,
             "stratify": true,
-            "shuffle": true
+            "shuffle": true,
+            "train_per_class": null
           }
         }
         """)

@@ -43,7 +43,7 @@ func expectLines(_ result: CLIResult, _ expected: [String], status: Int32, sourc
 
 let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d"
 let denseKeys = "activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias"
-let topLevelKeys = "data, loss, metrics, model, name, optimizer, output, seed, training"
+let topLevelKeys = "data, finetune, loss, metrics, model, name, optimizer, output, seed, training"
 let activations = "linear, relu, sigmoid, tanh, softmax, leaky_relu, heaviside"
 let losses = "mean_squared_error, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy"
 
@@ -225,7 +225,7 @@ let badInputs: [BadInput] = [
 
     // --set overrides.
     .override("--set unknown key", ["training.epohcs=5"],
-              [#"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, epochs, shuffle (did you mean "epochs"?)"#]),
+              [#"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#]),
     .override("--set unknown top-level key", ["sed=3"],
               [#"--set sed=3: no key "sed" at the top level; expected one of: \#(topLevelKeys) (did you mean "seed"?)"#]),
     .override("--set unknown layer option", ["model.layers[0].dense.unit=3"],
@@ -241,7 +241,7 @@ let badInputs: [BadInput] = [
     .override("--set malformed path", ["training..epochs=5"],
               [#"--set training..epochs=5: malformed path "training..epochs"; write keys separated by dots and list indices in brackets, such as model.layers[2].dense.units"#]),
     .override("--set several problems", ["training.epohcs=5", "sed=3"], [
-        #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, epochs, shuffle (did you mean "epochs"?)"#,
+        #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#,
         #"--set sed=3: no key "sed" at the top level; expected one of: \#(topLevelKeys) (did you mean "seed"?)"#,
         "2 errors",
     ]),

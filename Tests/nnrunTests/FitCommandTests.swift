@@ -19,14 +19,14 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
 @Suite struct FitCommandTests {
     // MARK: The run folder
 
-    @Test func runFolderHoldsTheFourFiles() throws {
+    @Test func runFolderHoldsTheRunFiles() throws {
         let dir = try CLI.sandbox()
         defer { CLI.remove(dir) }
         let result = try CLI.run(["fit", "configs/mlp.yaml", "--set", "training.epochs=2", "--output", "out", "--progress", "none"], in: dir)
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr == "")
         let out = dir.appendingPathComponent("out")
-        #expect(CLI.listing(out) == ["history.csv", "metrics.json", "model.json", "split.json"])
+        #expect(CLI.listing(out) == ["history.csv", "metrics.json", "model.json", "optimizer.safetensors", "split.json", "weights.safetensors"])
         #expect(CLI.listing(dir) == CLI.baseListing(plus: "out"), "temporary folders or runs/ left behind")
 
         // model.json: the resolved recipe with every default, labels, scaling, seed, hash, state.
@@ -136,7 +136,7 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
         let result = try CLI.run(["fit", "configs/mlp.yaml", "--set", "training.epochs=1", "--output", "empty", "--progress", "none"], in: dir)
         #expect(result.status == 0, "\(result)")
-        #expect(CLI.listing(dir.appendingPathComponent("empty")).count == 4)
+        #expect(CLI.listing(dir.appendingPathComponent("empty")).count == 6)
     }
 
     @Test func aFileInTheWayIsRefused() throws {

@@ -73,7 +73,7 @@ import Testing
             OVERVIEW: Train the model of a recipe, evaluate it on the test split and write
             the run folder.
 
-            USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--progress <progress>]
+            USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--resume] [--progress <progress>]
 
             ARGUMENTS:
               <config>                The run recipe, e.g. configs/mlp.yaml (check, summary
@@ -88,6 +88,8 @@ import Testing
               --output <output>       The run folder (default: the recipe's output,
                                       runs/<name>).
               --overwrite             Replace the run folder if it already holds a run.
+              --resume                Continue the interrupted run in the run folder from
+                                      its last checkpoint.
               --progress <progress>   Progress display: bar (a terminal), epoch (one line
                                       per epoch) or none. Default: bar on a terminal, else
                                       epoch. (values: bar, epoch, none)
@@ -112,16 +114,34 @@ import Testing
             "USAGE: nnrun <subcommand>",
             "--version Show the version.",
             "fit Train the model of a recipe, evaluate it on the test split and write the run folder.",
+            "finetune Transfer learning: start from a trained run's weights, freeze its first layers, train a new head on new data.",
+            "evaluate Evaluate a trained run: loss, accuracy, per-class precision and recall, confusion matrix.",
+            "predict Predict the class of every row of a CSV file with a trained run; writes labels and class probabilities as CSV.",
             "check Validate a recipe without training: decode it, infer every shape and count the parameters.",
             "summary Print the model of a recipe as Keras' summary table, with parameter and memory counts.",
             "time Time each layer's forward and backward pass on a random batch (as Caffe's `caffe time`).",
             "bench Time a built-in benchmark job and print one JSON line",
         ]),
         (["fit", "--help"], recipeOptions + [
-            "USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--progress <progress>]",
+            "USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--resume] [--progress <progress>]",
+            "--resume Continue the interrupted run in the run folder from its last checkpoint.",
             "--output <output> The run folder (default: the recipe's output, runs/<name>).",
             "--overwrite Replace the run folder if it already holds a run.",
             "--progress <progress> Progress display: bar (a terminal), epoch (one line per epoch) or none. Default: bar on a terminal, else epoch. (values: bar, epoch, none)",
+        ]),
+        (["finetune", "--help"], recipeOptions + [
+            "USAGE: nnrun finetune <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--resume] [--progress <progress>] [--from <run>] [--freeze <n>] [--strict]",
+            "--from <run> The trained run to start from (overrides finetune.from).",
+            "--freeze <n> Freeze the first N layers (overrides finetune.freeze).",
+            "--strict Fail unless every layer kept from the base loads its weights (overrides finetune.strict).",
+        ]),
+        (["evaluate", "--help"], [
+            "USAGE: nnrun evaluate <folder> [--data <data>]",
+            "--data <data> Evaluate on other data: digits, or a CSV file with the run's label column (default: the run's saved test split).",
+        ]),
+        (["predict", "--help"], [
+            "USAGE: nnrun predict <folder> <input> [--output <output>]",
+            "--output <output> Write the predictions to this file (default: standard output).",
         ]),
         (["check", "--help"], recipeOptions + [
             "OVERVIEW: Validate a recipe without training: decode it, infer every shape and count the parameters.",
@@ -157,6 +177,14 @@ import Testing
     func shippedRecipesCheckAndFit(_ file: String) throws {
         let dir = try CLI.sandbox()
         defer { CLI.remove(dir) }
+        // A fine-tuning recipe needs its base run: `from: runs/NAME` is trained by configs/NAME.yaml.
+        let text = try CLI.read("configs/\(file)", in: dir)
+        let base = text.split(separator: "\n").first { $0.hasPrefix("  from: ") }.map { String($0.dropFirst(8)) }
+        if let base {
+            let name = base.split(separator: "/").last.map(String.init) ?? base
+            let trained = try CLI.run(["fit", "configs/\(name).yaml", "--set", "training.epochs=1", "--output", base, "--progress", "none"], in: dir)
+            #expect(trained.status == 0, "\(trained)")
+        }
         let check = try CLI.run(["check", "configs/\(file)"], in: dir)
         #expect(check.status == 0, "\(check)")
         #expect(check.outputLines.first == "configs/\(file): OK")
@@ -164,9 +192,11 @@ import Testing
         #expect(summary.status == 0, "\(summary)")
         // Recipes whose data the user brings (MNIST's IDX files) are checked but not trained here.
         guard check.stdout.contains("data: not checked") == false else { return }
-        let fit = try CLI.run(["fit", "configs/\(file)", "--set", "training.epochs=1", "--output", "out", "--progress", "none"], in: dir)
+        let verb = base == nil ? "fit" : "finetune"
+        let fit = try CLI.run([verb, "configs/\(file)", "--set", "training.epochs=1", "--output", "out", "--progress", "none"], in: dir)
         #expect(fit.status == 0, "\(fit)")
-        #expect(CLI.listing(dir.appendingPathComponent("out")) == ["history.csv", "metrics.json", "model.json", "split.json"])
+        #expect(CLI.listing(dir.appendingPathComponent("out"))
+                == ["history.csv", "metrics.json", "model.json", "optimizer.safetensors", "split.json", "weights.safetensors"])
     }
 
     @Test func aMissingConfigArgumentIsAUsageError() throws {
