@@ -44,6 +44,8 @@ func expectLines(_ result: CLIResult, _ expected: [String], status: Int32, sourc
 let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d"
 let denseKeys = "activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias"
 let topLevelKeys = "data, finetune, loss, metrics, model, name, optimizer, output, seed, training"
+/// The keys `--set` finds at the top of the resolved recipe (finetune only in fine-tuning recipes).
+let resolvedTopLevelKeys = "data, loss, metrics, model, name, optimizer, output, seed, training"
 let activations = "linear, relu, sigmoid, tanh, softmax, leaky_relu, heaviside"
 let losses = "mean_squared_error, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy"
 
@@ -227,7 +229,7 @@ let badInputs: [BadInput] = [
     .override("--set unknown key", ["training.epohcs=5"],
               [#"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#]),
     .override("--set unknown top-level key", ["sed=3"],
-              [#"--set sed=3: no key "sed" at the top level; expected one of: \#(topLevelKeys) (did you mean "seed"?)"#]),
+              [#"--set sed=3: no key "sed" at the top level; expected one of: \#(resolvedTopLevelKeys) (did you mean "seed"?)"#]),
     .override("--set unknown layer option", ["model.layers[0].dense.unit=3"],
               [#"--set model.layers[0].dense.unit=3: no key "unit" under "model.layers[0].dense"; expected one of: activation, bias_initializer, kernel_initializer, name, units, use_bias (did you mean "units"?)"#]),
     .override("--set wrong type", ["training.epochs=ten"],
@@ -242,7 +244,7 @@ let badInputs: [BadInput] = [
               [#"--set training..epochs=5: malformed path "training..epochs"; write keys separated by dots and list indices in brackets, such as model.layers[2].dense.units"#]),
     .override("--set several problems", ["training.epohcs=5", "sed=3"], [
         #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#,
-        #"--set sed=3: no key "sed" at the top level; expected one of: \#(topLevelKeys) (did you mean "seed"?)"#,
+        #"--set sed=3: no key "sed" at the top level; expected one of: \#(resolvedTopLevelKeys) (did you mean "seed"?)"#,
         "2 errors",
     ]),
     BadInput(name: "--seed out of range", args: ["check", "configs/mlp.yaml", "--seed", "99999999999"],
