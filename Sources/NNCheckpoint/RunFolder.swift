@@ -52,8 +52,15 @@ public enum RunFolder {
         umask(mask)
         chmod(tmp, 0o777 & ~mask)
         do {
+            // Write every file, then fsync them all: the first fsync commits the file system's
+            // journal for all of them, so the later ones find little left to do.
+            var written: [(path: String, fd: Int32)] = []
+            defer { for w in written { close(w.fd) } }
             for (name, contents) in files {
-                try writeFile("\(tmp)/\(name)", contents)
+                written.append(("\(tmp)/\(name)", try writeFile("\(tmp)/\(name)", contents, sync: false)))
+            }
+            for w in written where fsync(w.fd) != 0 {
+                throw RunFolderError(path: w.path, reason: "fsync failed: \(errorText())")
             }
             try syncFolder(tmp)
             var st = stat()
@@ -100,7 +107,7 @@ public enum RunFolder {
     public static func writeFileAtomically(_ path: String, _ contents: [UInt8]) throws {
         let tmp = "\(parentFolder(of: path))/.\(lastComponent(of: path)).tmp-\(getpid())"
         do {
-            try writeFile(tmp, contents)
+            close(try writeFile(tmp, contents, sync: true))
             guard rename(tmp, path) == 0 else { throw RunFolderError(path: path, reason: "cannot write: \(errorText())") }
         } catch {
             unlink(tmp)
@@ -108,17 +115,25 @@ public enum RunFolder {
         }
     }
 
-    static func writeFile(_ path: String, _ contents: [UInt8]) throws {
+    /// Creates `path` with `contents` and returns the open descriptor (the caller closes it),
+    /// fsynced first when `sync`.
+    static func writeFile(_ path: String, _ contents: [UInt8], sync: Bool) throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunFolderError(path: path, reason: "cannot create: \(errorText())") }
-        defer { close(fd) }
         var offset = 0
         while offset < contents.count {
             let n = contents[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw RunFolderError(path: path, reason: "write failed: \(errorText())") }
+            guard n > 0 else {
+                close(fd)
+                throw RunFolderError(path: path, reason: "write failed: \(errorText())")
+            }
             offset += n
         }
-        guard fsync(fd) == 0 else { throw RunFolderError(path: path, reason: "fsync failed: \(errorText())") }
+        if sync && fsync(fd) != 0 {
+            close(fd)
+            throw RunFolderError(path: path, reason: "fsync failed: \(errorText())")
+        }
+        return fd
     }
 
     static func syncFolder(_ path: String) throws {
