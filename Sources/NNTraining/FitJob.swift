@@ -73,8 +73,10 @@ public struct FitJob {
         var record = RunRecord(recipe: recipe, splits: splits, scaling: scaling, trainer: trainer, gemm: gemm,
                                dataFolder: absolutePath(baseDirectory))
         if let finetune = config.finetune {
-            record.finetune = .map([("from", .string(finetune.from)), ("freeze", .int(finetune.freeze)),
-                                    ("load_report", .map(loadReport.map { ($0.layer, .string($0.outcome.rawValue)) }))])
+            // A resumed fine-tuning run keeps the load report of its start.
+            record.finetune = saved?.record["finetune"] ?? .map([
+                ("from", .string(finetune.from)), ("freeze", .int(finetune.freeze)),
+                ("load_report", .map(loadReport.map { ($0.layer, .string($0.outcome.rawValue)) }))])
         }
         var replace = overwrite || resume
         if write {

@@ -20,6 +20,9 @@ struct Evaluate: ParsableCommand {
             let metrics = trainer.evaluate(data)
             let report = ClassificationReport(labels: trained.labels, truth: data.labels, predicted: trainer.predict(data).classes)
             writeOut("Evaluating \(folder) on \(description): \(data.count) samples\n")
+            if !trained.complete {
+                writeOut("(an unfinished run: the checkpoint after \(trained.progress.epochsRun) of \(trained.recipe.config.training.epochs) epochs)\n")
+            }
             writeOut(String(format: "loss: %.4f - accuracy: %.4f\n\n", metrics.loss, metrics.accuracy))
             writeOut(report.text)
         }
