@@ -40,7 +40,7 @@ public struct Regularizer: Sendable, Equatable {
         guard let t = Tagged(node, path: path, known: names, what: "regularizer", diagnostics: reader.diagnostics),
               let kind = Kind(rawValue: t.type) else { return nil }
         let d = reader.diagnostics
-        let expected = "a number ≥ 0 (the penalty factor)"
+        let expected = "a number >= 0 (the penalty factor)"
         func factor(_ v: ConfigNode, _ at: String) -> Double? {
             guard let x = ConfigScalar.double(v), x >= 0 else {
                 d.report(v, at, "received \(v.brief), expected \(expected)")

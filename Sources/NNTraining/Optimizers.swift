@@ -7,6 +7,7 @@ import NNTensor
 public final class SGD: Optimizer {
     public let name = "sgd"
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let momentum: Double
     public let nesterov: Bool
     private var velocity = Slots()
@@ -18,6 +19,7 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
+        options.prepare(parameters, learningRate: learningRate)
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {
@@ -44,14 +46,18 @@ public final class SGD: Optimizer {
 /// m ← m + (1 − β₁)(g − m), v ← v + (1 − β₂)(g² − v),
 /// w ← w − α_t · m / (√v + ε) with α_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ).
 public final class Adam: Optimizer {
-    public let name = "adam"
+    /// `adam`, or `adamw` (the same rule; only the default weight decay differs).
+    public let name: String
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let beta1, beta2, epsilon: Double
     /// Number of updates applied so far.
     public private(set) var iterations = 0
     private var moments = Slots(), velocities = Slots()
 
-    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
+    public init(name: String = "adam", learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-7) {
+        self.name = name
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -59,6 +65,7 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
+        options.prepare(parameters, learningRate: learningRate)
         iterations += 1
         let t = Double(iterations)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
@@ -89,6 +96,7 @@ public final class Adam: Optimizer {
 public final class RMSprop: Optimizer {
     public let name = "rmsprop"
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let rho, momentum, epsilon: Double
     private var squares = Slots(), velocity = Slots()
 
@@ -100,6 +108,7 @@ public final class RMSprop: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
+        options.prepare(parameters, learningRate: learningRate)
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let s = squares.get(i, p), m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {

@@ -57,8 +57,8 @@ struct RegularizerTests {
     func errors() throws {
         let cases: [(ConfigNode, String)] = [
             (.string("l3"), #"layers[0].dense.kernel_regularizer: unknown regularizer "l3"; expected one of: l1, l2, l1_l2 (did you mean "l1"?)"#),
-            (.map([("l2", .int(-1))]), "layers[0].dense.kernel_regularizer.l2: received -1, expected a number ≥ 0 (the penalty factor)"),
-            (.map([("l2", .string("big"))]), #"layers[0].dense.kernel_regularizer.l2: received "big", expected a number ≥ 0 (the penalty factor)"#),
+            (.map([("l2", .int(-1))]), "layers[0].dense.kernel_regularizer.l2: received -1, expected a number >= 0 (the penalty factor)"),
+            (.map([("l2", .string("big"))]), #"layers[0].dense.kernel_regularizer.l2: received "big", expected a number >= 0 (the penalty factor)"#),
             (.string("l1_l2"), "layers[0].dense.kernel_regularizer: received \"l1_l2\" without factors, expected {l1_l2: {l1: 0.01, l2: 0.01}} (Keras has no bare l1_l2: its factors default to 0)"),
             (.map([("l1_l2", .map([("l1", .double(0.1)), ("l22", .double(0.1))]))]), "did you mean \"l2\""),
         ]
