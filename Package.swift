@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .testTarget(name: "NNConfigTests", dependencies: ["NNConfig"]),
         .testTarget(name: "NNTensorTests", dependencies: ["NNTensor"]),
-        .testTarget(name: "NNDataTests", dependencies: ["NNData"]),
+        .testTarget(name: "NNDataTests", dependencies: ["NNData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNLayersTests", dependencies: ["NNLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNModelTests", dependencies: ["NNModel"]),
         .testTarget(name: "NNTrainingTests", dependencies: ["NNTraining"], resources: [.copy("Fixtures")]),

@@ -12,6 +12,7 @@ import NNConfig
 ///   shape: [8, 8, 1]                 # per-sample shape, NHWC without N; default [featureCount]
 ///   classes: [0, 1, 2, 3, 4]         # keep only these labels, re-indexed in this order; default all
 ///   split: {test: 0.4, validation: 0.2, stratify: true, shuffle: true}   # these are the defaults
+///   augmentation: {shift: 2, rotation: 10, zoom: 0.1, horizontal_flip: false, noise: 0.05}  # default: none
 /// ```
 ///
 /// Decoding fills every default and records all problems in the reader's `Diagnostics`;
@@ -65,6 +66,9 @@ public struct DataConfig: Sendable, Equatable {
     /// Label names to keep, in the order that defines the new class indices; nil keeps all classes.
     public var classes: [String]?
     public var split: Split
+    /// Random transformations of the training batches (`Augmentation`, `Augmenter`); none by default.
+    /// Needs image samples: `shape` of three axes, or an `idx` source.
+    public var augmentation: Augmentation = Augmentation()
     /// Where each key was written, for errors found when the data is loaded. Never affects `==`.
     public var origin: Origin
 
@@ -155,6 +159,16 @@ public struct DataConfig: Sendable, Equatable {
             origin.validation = splitReader.node["validation"]?.location
             splitReader.finish()
         }
+
+        if let augmentationReader = reader.mapping("augmentation") {
+            augmentation = Augmentation(augmentationReader)
+            let imageShape = shape.map { $0.count == 3 } ?? { if case .idx = source { return true } else { return false } }()
+            if !augmentation.isIdentity && !imageShape {
+                let received = shape.map { "samples of shape [\($0.map(String.init).joined(separator: ", "))]" } ?? "flat samples (no data.shape)"
+                reader.report("augmentation", "received augmentation for \(received); augmentation needs image samples "
+                              + "[height, width, channels]: set data.shape, e.g. shape: [8, 8, 1] for the digits")
+            }
+        }
         reader.finish()
     }
 
@@ -175,8 +189,10 @@ public struct DataConfig: Sendable, Equatable {
     }
 
     /// The fully resolved mapping, keys in a fixed order (`source, scale, standardize, shape,
-    /// classes, split{test, validation, stratify, shuffle}`), every default written out; `shape`
-    /// and `classes` are `null` when they come from the data (see `resolved(for:)`).
+    /// classes, split{test, validation, stratify, shuffle}`, then `augmentation` when any is on),
+    /// every default written out; `shape` and `classes` are `null` when they come from the data
+    /// (see `resolved(for:)`). Without augmentation the mapping is the same as before the key existed,
+    /// so earlier runs' configs (and hashes) are unchanged.
     public func encode() -> ConfigNode {
         let sourceNode: ConfigNode
         switch source {
@@ -199,7 +215,7 @@ public struct DataConfig: Sendable, Equatable {
                 ("stratify", .bool(split.stratify)),
                 ("shuffle", .bool(split.shuffle)),
             ])),
-        ])
+        ] + (augmentation.isIdentity ? [] : [("augmentation", augmentation.encode())]))
     }
 
     /// This configuration with `shape` and `classes` taken from the loaded data (`featureShape`
