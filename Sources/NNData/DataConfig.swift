@@ -189,10 +189,9 @@ public struct DataConfig: Sendable, Equatable {
     }
 
     /// The fully resolved mapping, keys in a fixed order (`source, scale, standardize, shape,
-    /// classes, split{test, validation, stratify, shuffle}`, then `augmentation` when any is on),
-    /// every default written out; `shape` and `classes` are `null` when they come from the data
-    /// (see `resolved(for:)`). Without augmentation the mapping is the same as before the key existed,
-    /// so earlier runs' configs (and hashes) are unchanged.
+    /// classes, split{test, validation, stratify, shuffle}, augmentation{...}`), every default
+    /// written out (so `--set data.augmentation.shift=2` finds the key); `shape` and `classes` are
+    /// `null` when they come from the data (see `resolved(for:)`).
     public func encode() -> ConfigNode {
         let sourceNode: ConfigNode
         switch source {
@@ -215,7 +214,8 @@ public struct DataConfig: Sendable, Equatable {
                 ("stratify", .bool(split.stratify)),
                 ("shuffle", .bool(split.shuffle)),
             ])),
-        ] + (augmentation.isIdentity ? [] : [("augmentation", augmentation.encode())]))
+            ("augmentation", augmentation.encode()),
+        ])
     }
 
     /// This configuration with `shape` and `classes` taken from the loaded data (`featureShape`
