@@ -38,6 +38,13 @@ import Testing
             "validation": 0.2,
             "stratify": true,
             "shuffle": true
+          },
+          "augmentation": {
+            "shift": 0,
+            "rotation": 0,
+            "zoom": 0,
+            "horizontal_flip": false,
+            "noise": 0
           }
         }
         """)

@@ -41,8 +41,8 @@ func expectLines(_ result: CLIResult, _ expected: [String], status: Int32, sourc
     #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
 }
 
-let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d"
-let denseKeys = "activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias"
+let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, spatial_dropout2d, tanh, up_sampling2d, zero_padding2d"
+let denseKeys = "activation, bias_initializer, bias_regularizer, inputs, kernel_initializer, kernel_regularizer, name, units, use_bias"
 let topLevelKeys = "data, loss, metrics, model, name, optimizer, output, seed, training"
 let activations = "linear, relu, sigmoid, tanh, softmax, leaky_relu, heaviside"
 let losses = "mean_squared_error, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy"
@@ -86,8 +86,8 @@ let badInputs: [BadInput] = [
         name: bad
         model: models/mlp.yaml
         loss: categorical_crossentropy
-        optimizer: {adamw: {learning_rate: 0.001}}
-        """, [#"configs/bad.yaml:4:13: optimizer: unknown optimizer "adamw"; expected one of: sgd, adam, rmsprop, perceptron (did you mean "adam"?)"#]),
+        optimizer: {adan: {learning_rate: 0.001}}
+        """, [#"configs/bad.yaml:4:13: optimizer: unknown optimizer "adan"; expected one of: sgd, adam, adamw, rmsprop, perceptron (did you mean "adam"?)"#]),
     .recipe("unknown loss", """
         name: bad
         model: models/mlp.yaml
