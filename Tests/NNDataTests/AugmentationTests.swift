@@ -118,7 +118,7 @@ struct AugmentationTests {
         let (plain, _) = decodeData(Node.map([("source", Node.s("digits"))]))
         #expect(plain?.augmentation.isIdentity == true)
         #expect(plain?.encode()["augmentation"]?.entries?.map { "\($0.key)=\($0.value.scalarText ?? "?")" }
-            == ["shift=0", "rotation=0", "zoom=0", "horizontal_flip=false", "noise=0"])
+            == ["shift=0.0", "rotation=0.0", "zoom=0.0", "horizontal_flip=false", "noise=0.0"])
     }
 
     @Test func badAugmentationIsAConfigError() {

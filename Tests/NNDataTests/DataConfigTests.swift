@@ -40,11 +40,11 @@ import Testing
             "shuffle": true
           },
           "augmentation": {
-            "shift": 0,
-            "rotation": 0,
-            "zoom": 0,
+            "shift": 0.0,
+            "rotation": 0.0,
+            "zoom": 0.0,
             "horizontal_flip": false,
-            "noise": 0
+            "noise": 0.0
           }
         }
         """)
