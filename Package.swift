@@ -4,6 +4,7 @@ import PackageDescription
 // Dependencies point one way (DESIGN.md §2): a target never imports one listed above it here.
 //   nnrun -> NNTraining -> NNCheckpoint -> NNModel -> NNLayers -> NNTensor
 //                      \-> NNData -> NNTensor          (all of them -> NNConfig)
+//   NNTraining -> NNReport -> NNTensor   (pictures: curves, terminal chart, report.html, image grids)
 // Only NNModel imports Yams; only NNTensor touches BLAS and the C kernels (CKernels).
 let package = Package(
     name: "nnrun",
@@ -23,17 +24,19 @@ let package = Package(
         .target(name: "NNLayers", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNModel", dependencies: ["NNLayers", "NNConfig", .product(name: "Yams", package: "Yams")]),
         .target(name: "NNCheckpoint", dependencies: ["NNModel"]),
-        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint"]),
+        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint", "NNReport"]),
+        .target(name: "NNReport", dependencies: ["NNTensor", "NNConfig"]),
         .executableTarget(name: "nnrun", dependencies: [
-            "NNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NNTraining", "NNReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "NNConfigTests", dependencies: ["NNConfig"]),
         .testTarget(name: "NNTensorTests", dependencies: ["NNTensor"]),
-        .testTarget(name: "NNDataTests", dependencies: ["NNData"]),
+        .testTarget(name: "NNDataTests", dependencies: ["NNData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNLayersTests", dependencies: ["NNLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNModelTests", dependencies: ["NNModel"]),
         .testTarget(name: "NNCheckpointTests", dependencies: ["NNCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTrainingTests", dependencies: ["NNTraining"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNReportTests", dependencies: ["NNReport", "NNData"]),
         .testTarget(name: "nnrunTests", dependencies: ["nnrun"]),
     ]
 )

@@ -13,6 +13,7 @@ import NNConfig
 ///   classes: [0, 1, 2, 3, 4]         # keep only these labels, re-indexed in this order; default all
 ///   split: {test: 0.4, validation: 0.2, stratify: true, shuffle: true}   # these are the defaults
 ///                                    # (and train_per_class: N keeps N training rows per class)
+///   augmentation: {shift: 2, rotation: 10, zoom: 0.1, horizontal_flip: false, noise: 0.05}  # default: none
 /// ```
 ///
 /// Decoding fills every default and records all problems in the reader's `Diagnostics`;
@@ -70,6 +71,9 @@ public struct DataConfig: Sendable, Equatable {
     /// Label names to keep, in the order that defines the new class indices; nil keeps all classes.
     public var classes: [String]?
     public var split: Split
+    /// Random transformations of the training batches (`Augmentation`, `Augmenter`); none by default.
+    /// Needs image samples: `shape` of three axes, or an `idx` source.
+    public var augmentation: Augmentation = Augmentation()
     /// Where each key was written, for errors found when the data is loaded. Never affects `==`.
     public var origin: Origin
 
@@ -161,6 +165,16 @@ public struct DataConfig: Sendable, Equatable {
             origin.validation = splitReader.node["validation"]?.location
             splitReader.finish()
         }
+
+        if let augmentationReader = reader.mapping("augmentation") {
+            augmentation = Augmentation(augmentationReader)
+            let imageShape = shape.map { $0.count == 3 } ?? { if case .idx = source { return true } else { return false } }()
+            if !augmentation.isIdentity && !imageShape {
+                let received = shape.map { "samples of shape [\($0.map(String.init).joined(separator: ", "))]" } ?? "flat samples (no data.shape)"
+                reader.report("augmentation", "received augmentation for \(received); augmentation needs image samples "
+                              + "[height, width, channels]: set data.shape, e.g. shape: [8, 8, 1] for the digits")
+            }
+        }
         reader.finish()
     }
 
@@ -181,8 +195,9 @@ public struct DataConfig: Sendable, Equatable {
     }
 
     /// The fully resolved mapping, keys in a fixed order (`source, scale, standardize, shape,
-    /// classes, split{test, validation, stratify, shuffle}`), every default written out; `shape`
-    /// and `classes` are `null` when they come from the data (see `resolved(for:)`).
+    /// classes, split{test, validation, stratify, shuffle}, augmentation{...}`), every default
+    /// written out (so `--set data.augmentation.shift=2` finds the key); `shape` and `classes` are
+    /// `null` when they come from the data (see `resolved(for:)`).
     public func encode() -> ConfigNode {
         let sourceNode: ConfigNode
         switch source {
@@ -206,6 +221,7 @@ public struct DataConfig: Sendable, Equatable {
                 ("shuffle", .bool(split.shuffle)),
                 ("train_per_class", split.trainPerClass.map { .int($0) } ?? .null),
             ])),
+            ("augmentation", augmentation.encode()),
         ])
     }
 

@@ -222,7 +222,8 @@ public protocol ConvLayerKind: Layer {
 
 /// The options of `conv2d` and `conv2d_transpose` (Keras' names and defaults): `filters` and
 /// `kernel_size` required; `strides` 1, `padding` valid, `dilation_rate` 1 (see `ConvGeometry`),
-/// `activation` linear, `use_bias` true, `kernel_initializer` glorot_uniform, `bias_initializer` zeros.
+/// `activation` linear, `use_bias` true, `kernel_initializer` glorot_uniform, `bias_initializer` zeros;
+/// optional `kernel_regularizer` / `bias_regularizer` (see `Regularizer`).
 public struct ConvConfig<Kind: ConvLayerKind>: LayerConfig, Equatable {
     public var typeName: String { Kind.typeName }
     public var filters: Int
@@ -231,6 +232,8 @@ public struct ConvConfig<Kind: ConvLayerKind>: LayerConfig, Equatable {
     public var useBias = true
     public var kernelInitializer: Initializer = .glorotUniform
     public var biasInitializer: Initializer = .constant(0)
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
 
     public init(filters: Int, kernelSize: [Int], strides: [Int] = [1, 1], padding: ConvPadding = .valid,
                 dilationRate: [Int] = [1, 1], activation: Activation = .linear) {
@@ -246,13 +249,16 @@ public struct ConvConfig<Kind: ConvLayerKind>: LayerConfig, Equatable {
         useBias = r.bool("use_bias", default: true)
         kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
         biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
+        kernelRegularizer = Regularizer.decode(r, "kernel_regularizer")
+        biasRegularizer = Regularizer.decode(r, "bias_regularizer")
         r.finish()
     }
 
     public func encode() -> ConfigNode {
         .map([("filters", .int(filters))] + geometry.encode()
              + [("activation", activation.encode()), ("use_bias", .bool(useBias)),
-                ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
+                ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())]
+             + regularizerEntries(kernel: kernelRegularizer, bias: biasRegularizer))
     }
 
     public func makeLayer(name: String) -> any Layer { Kind(name: name, config: self) }

@@ -8,6 +8,7 @@ import NNTensor
 ///
 /// YAML (Keras' `Dense`): `dense: {units: 64, activation: relu, use_bias: true,
 /// kernel_initializer: glorot_uniform, bias_initializer: zeros}`; only `units` is required.
+/// Optional `kernel_regularizer` / `bias_regularizer` (`{l2: 0.0001}`, see `Regularizer`).
 public final class Dense: ActivatedLayer {
     public struct Config: LayerConfig, Equatable {
         public let typeName = "dense"
@@ -16,6 +17,8 @@ public final class Dense: ActivatedLayer {
         public var useBias = true
         public var kernelInitializer: Initializer = .glorotUniform
         public var biasInitializer: Initializer = .constant(0)
+        public var kernelRegularizer: Regularizer?
+        public var biasRegularizer: Regularizer?
 
         public init(units: Int, activation: Activation = .linear) {
             self.units = units
@@ -28,12 +31,15 @@ public final class Dense: ActivatedLayer {
             useBias = r.bool("use_bias", default: true)
             kernelInitializer = Initializer.decode(r, "kernel_initializer", default: .glorotUniform)
             biasInitializer = Initializer.decode(r, "bias_initializer", default: .constant(0))
+            kernelRegularizer = Regularizer.decode(r, "kernel_regularizer")
+            biasRegularizer = Regularizer.decode(r, "bias_regularizer")
             r.finish()
         }
 
         public func encode() -> ConfigNode {
             .map([("units", .int(units)), ("activation", activation.encode()), ("use_bias", .bool(useBias)),
-                  ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())])
+                  ("kernel_initializer", kernelInitializer.encode()), ("bias_initializer", biasInitializer.encode())]
+                 + regularizerEntries(kernel: kernelRegularizer, bias: biasRegularizer))
         }
 
         public func makeLayer(name: String) -> any Layer { Dense(name: name, config: self) }

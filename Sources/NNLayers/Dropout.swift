@@ -60,10 +60,10 @@ public final class Dropout: Layer {
             let start = b * block, n = min(block, count - start)
             switch x.dtype {
             case .float32:
-                drawMask(mask.f32 + start, n, &rng)
+                Self.drawMask(mask.f32 + start, n, rate: rate, &rng)
                 multiply(x.f32 + start, mask.f32 + start, output.f32 + start, n)
             case .float64:
-                drawMask(mask.f64 + start, n, &rng)
+                Self.drawMask(mask.f64 + start, n, rate: rate, &rng)
                 multiply(x.f64 + start, mask.f64 + start, output.f64 + start, n)
             }
         }
@@ -85,8 +85,9 @@ public final class Dropout: Layer {
     }
 
     /// mask_i = 1/(1 − rate) with probability 1 − rate, else 0. One 64-bit draw gives two 32-bit
-    /// uniforms, compared as integers (the same stream for float32 and float64).
-    private func drawMask<T: TensorScalar>(_ m: UnsafeMutablePointer<T>, _ n: Int, _ rng: inout RNG) {
+    /// uniforms, compared as integers (the same stream for float32 and float64). Shared with
+    /// `SpatialDropout2D`, whose mask has one entry per (sample, channel).
+    static func drawMask<T: TensorScalar>(_ m: UnsafeMutablePointer<T>, _ n: Int, rate: Double, _ rng: inout RNG) {
         let threshold = UInt64((1 - rate) * 4_294_967_296.0)
         let scale = T(1 / (1 - rate))
         var i = 0

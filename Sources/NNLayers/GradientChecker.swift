@@ -34,11 +34,12 @@ public enum GradientChecker {
         }
         let weights = (0..<(batch * outShape.reduce(1, *))).map { _ in rng.uniform(-1, 1) }
         let base = LayerContext(mode: mode, rng: RNG(seed: seed ^ 0x5eed), gemm: GEMM(kind: .builtin))
+        let regularized = layer as? any Regularized
 
         func objective() -> Double {
             var ctx = base
             let y = layer.forward(inputs, &ctx)
-            return (0..<y.count).reduce(0.0) { $0 + weights[$1] * y[$1] }
+            return (0..<y.count).reduce(0.0) { $0 + weights[$1] * y[$1] } + (regularized?.regularizationLoss() ?? 0)
         }
 
         // Analytic gradients.
@@ -47,6 +48,7 @@ public enum GradientChecker {
         let y = layer.forward(inputs, &ctx)
         let dy = Tensor(shape: y.shape, doubles: Array(weights.prefix(y.count)))
         let dx = layer.backward(dy, needsInputGradient: true, &ctx).map { $0?.doubles }
+        regularized?.addRegularizationGradients()
 
         var result = Result()
         func compare(_ label: String, _ tensor: Tensor, _ analytic: [Double]) {

@@ -28,6 +28,7 @@ public struct LayerRegistry: Sendable {
         var r = LayerRegistry()
         r.register("dense") { _, o in Dense.Config(o) }
         r.register("dropout") { _, o in Dropout.Config(o) }
+        r.register("spatial_dropout2d") { _, o in SpatialDropout2D.Config(o) }
         r.register("flatten") { _, o in Flatten.Config(o) }
         r.register("conv2d") { _, o in Conv2D.Config(o) }
         r.register("conv2d_transpose") { _, o in Conv2DTranspose.Config(o) }

@@ -15,24 +15,51 @@ public protocol Optimizer: AnyObject {
     var slots: [(name: String, tensors: [Tensor?])] { get }
     /// Puts a saved slot tensor back at parameter position `index`; false for an unknown slot name.
     func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool
+    /// Clipping and weight decay, applied at the start of every step (`OptimizerOptions.prepare`).
+    var options: OptimizerOptions { get set }
     /// Applies one update to every trainable parameter.
     func step(_ parameters: [Parameter])
 }
 
 /// The `optimizer:` section of a run recipe: a name (`adam`) or a one-key mapping with options
-/// (`{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true}}`).
-public enum OptimizerConfig: Equatable, Sendable {
-    /// Keras' SGD: learning_rate 0.01, momentum 0, nesterov false.
-    case sgd(learningRate: Double, momentum: Double, nesterov: Bool)
-    /// Keras' Adam (Kingma and Ba 2015): learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7.
-    case adam(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
-    /// Keras' RMSprop (Hinton, lecture 6e): learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7.
-    case rmsprop(learningRate: Double, rho: Double, momentum: Double, epsilon: Double)
-    /// Rosenblatt's perceptron rule for one `dense` layer with `heaviside` activation:
-    /// w += learning_rate · (t − y) · x, b += learning_rate · (t − y). learning_rate 1.
-    case perceptron(learningRate: Double)
+/// (`{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.0001, clipnorm: 1}}`):
+/// the update rule and the options all Keras 3 optimizers share (`OptimizerOptions`).
+public struct OptimizerConfig: Equatable, Sendable {
+    public enum Rule: Equatable, Sendable {
+        /// Keras' SGD: learning_rate 0.01, momentum 0, nesterov false.
+        case sgd(learningRate: Double, momentum: Double, nesterov: Bool)
+        /// Keras' Adam (Kingma and Ba 2015): learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7.
+        case adam(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
+        /// Keras' AdamW (Loshchilov and Hutter 2019): Adam with weight_decay defaulting to 0.004.
+        case adamw(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
+        /// Keras' RMSprop (Hinton, lecture 6e): learning_rate 0.001, rho 0.9, momentum 0, epsilon 1e-7.
+        case rmsprop(learningRate: Double, rho: Double, momentum: Double, epsilon: Double)
+        /// Rosenblatt's perceptron rule for one `dense` layer with `heaviside` activation:
+        /// w += learning_rate · (t − y) · x, b += learning_rate · (t − y). learning_rate 1. Takes no
+        /// clipping or weight decay.
+        case perceptron(learningRate: Double)
+    }
 
-    public static let names = ["sgd", "adam", "rmsprop", "perceptron"]
+    public var rule: Rule
+    public var options: OptimizerOptions
+
+    public init(_ rule: Rule, options: OptimizerOptions = OptimizerOptions()) {
+        self.rule = rule
+        self.options = options
+    }
+
+    public static func sgd(learningRate: Double, momentum: Double, nesterov: Bool) -> OptimizerConfig {
+        OptimizerConfig(.sgd(learningRate: learningRate, momentum: momentum, nesterov: nesterov))
+    }
+    public static func adam(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double) -> OptimizerConfig {
+        OptimizerConfig(.adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon))
+    }
+    public static func rmsprop(learningRate: Double, rho: Double, momentum: Double, epsilon: Double) -> OptimizerConfig {
+        OptimizerConfig(.rmsprop(learningRate: learningRate, rho: rho, momentum: momentum, epsilon: epsilon))
+    }
+    public static func perceptron(learningRate: Double) -> OptimizerConfig { OptimizerConfig(.perceptron(learningRate: learningRate)) }
+
+    public static let names = ["sgd", "adam", "adamw", "rmsprop", "perceptron"]
 
     public static func decode(_ node: ConfigNode?, path: String, diagnostics: Diagnostics) -> OptimizerConfig {
         let fallback = OptimizerConfig.adam(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
@@ -41,50 +68,75 @@ public enum OptimizerConfig: Equatable, Sendable {
               let r = MappingReader(t.body, path: t.path, diagnostics: diagnostics) else { return fallback }
         defer { r.finish() }
         let positive = 0.0...Double.greatestFiniteMagnitude
+        func lr(_ def: Double) -> Double { r.double("learning_rate", default: def, in: positive, exclusiveMin: true) }
         switch t.type {
-        case "sgd":
-            return .sgd(learningRate: r.double("learning_rate", default: 0.01, in: positive, exclusiveMin: true),
-                        momentum: r.double("momentum", default: 0, in: 0...1), nesterov: r.bool("nesterov", default: false))
-        case "rmsprop":
-            return .rmsprop(learningRate: r.double("learning_rate", default: 0.001, in: positive, exclusiveMin: true),
-                            rho: r.double("rho", default: 0.9, in: 0...1), momentum: r.double("momentum", default: 0, in: 0...1),
-                            epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
         case "perceptron":
-            return .perceptron(learningRate: r.double("learning_rate", default: 1, in: positive, exclusiveMin: true))
+            return .perceptron(learningRate: lr(1))
+        case "sgd":
+            return OptimizerConfig(.sgd(learningRate: lr(0.01), momentum: r.double("momentum", default: 0, in: 0...1),
+                                        nesterov: r.bool("nesterov", default: false)), options: OptimizerOptions(r))
+        case "rmsprop":
+            return OptimizerConfig(.rmsprop(learningRate: lr(0.001), rho: r.double("rho", default: 0.9, in: 0...1),
+                                            momentum: r.double("momentum", default: 0, in: 0...1),
+                                            epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true)),
+                                   options: OptimizerOptions(r))
         default:
-            return .adam(learningRate: r.double("learning_rate", default: 0.001, in: positive, exclusiveMin: true),
-                         beta1: r.double("beta_1", default: 0.9, in: 0...1, exclusiveMax: true), beta2: r.double("beta_2", default: 0.999, in: 0...1, exclusiveMax: true),
-                         epsilon: r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
+            let (rate, b1, b2, eps) = (lr(0.001), r.double("beta_1", default: 0.9, in: 0...1, exclusiveMax: true),
+                                       r.double("beta_2", default: 0.999, in: 0...1, exclusiveMax: true),
+                                       r.double("epsilon", default: 1e-7, in: positive, exclusiveMin: true))
+            if t.type == "adamw" {
+                return OptimizerConfig(.adamw(learningRate: rate, beta1: b1, beta2: b2, epsilon: eps),
+                                       options: OptimizerOptions(r, weightDecay: 0.004))
+            }
+            return OptimizerConfig(.adam(learningRate: rate, beta1: b1, beta2: b2, epsilon: eps), options: OptimizerOptions(r))
+        }
+    }
+
+    /// The YAML name of the rule (`adam`, `adamw`, ...).
+    public var name: String {
+        switch rule {
+        case .sgd: return "sgd"
+        case .adam: return "adam"
+        case .adamw: return "adamw"
+        case .rmsprop: return "rmsprop"
+        case .perceptron: return "perceptron"
         }
     }
 
     public func encode() -> ConfigNode {
-        switch self {
+        let entries: [(String, ConfigNode)]
+        switch rule {
         case .sgd(let lr, let m, let n):
-            return .map([("sgd", .map([("learning_rate", .double(lr)), ("momentum", .double(m)), ("nesterov", .bool(n))]))])
-        case .adam(let lr, let b1, let b2, let e):
-            return .map([("adam", .map([("learning_rate", .double(lr)), ("beta_1", .double(b1)), ("beta_2", .double(b2)), ("epsilon", .double(e))]))])
+            entries = [("learning_rate", .double(lr)), ("momentum", .double(m)), ("nesterov", .bool(n))]
+        case .adam(let lr, let b1, let b2, let e), .adamw(let lr, let b1, let b2, let e):
+            entries = [("learning_rate", .double(lr)), ("beta_1", .double(b1)), ("beta_2", .double(b2)), ("epsilon", .double(e))]
         case .rmsprop(let lr, let rho, let m, let e):
-            return .map([("rmsprop", .map([("learning_rate", .double(lr)), ("rho", .double(rho)), ("momentum", .double(m)), ("epsilon", .double(e))]))])
+            entries = [("learning_rate", .double(lr)), ("rho", .double(rho)), ("momentum", .double(m)), ("epsilon", .double(e))]
         case .perceptron(let lr):
-            return .map([("perceptron", .map([("learning_rate", .double(lr))]))])
+            entries = [("learning_rate", .double(lr))]
         }
+        return .map([(name, .map(entries + options.encode()))])
     }
 
     public var isPerceptron: Bool {
-        if case .perceptron = self { return true }
+        if case .perceptron = rule { return true }
         return false
     }
 
     /// A fresh optimizer with empty slots. The perceptron rule is SGD on one sample at a time with
     /// the gradient y − t at the step layer's logits (the trainer arranges both).
     public func make() -> any Optimizer {
-        switch self {
-        case .sgd(let lr, let m, let n): return SGD(learningRate: lr, momentum: m, nesterov: n)
-        case .adam(let lr, let b1, let b2, let e): return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
-        case .rmsprop(let lr, let rho, let m, let e): return RMSprop(learningRate: lr, rho: rho, momentum: m, epsilon: e)
-        case .perceptron(let lr): return SGD(learningRate: lr)
+        let optimizer: any Optimizer
+        switch rule {
+        case .sgd(let lr, let m, let n): optimizer = SGD(learningRate: lr, momentum: m, nesterov: n)
+        case .adam(let lr, let b1, let b2, let e): optimizer = Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
+        case .adamw(let lr, let b1, let b2, let e):
+            optimizer = Adam(name: "adamw", learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
+        case .rmsprop(let lr, let rho, let m, let e): optimizer = RMSprop(learningRate: lr, rho: rho, momentum: m, epsilon: e)
+        case .perceptron(let lr): optimizer = SGD(learningRate: lr)
         }
+        optimizer.options = options
+        return optimizer
     }
 }
 

@@ -7,6 +7,7 @@ import NNTensor
 public final class SGD: Optimizer {
     public let name = "sgd"
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let momentum: Double
     public let nesterov: Bool
     public var iterations = 0
@@ -28,6 +29,7 @@ public final class SGD: Optimizer {
 
     public func step(_ parameters: [Parameter]) {
         iterations += 1
+        options.prepare(parameters, learningRate: learningRate)
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {
@@ -54,14 +56,18 @@ public final class SGD: Optimizer {
 /// m ← m + (1 − β₁)(g − m), v ← v + (1 − β₂)(g² − v),
 /// w ← w − α_t · m / (√v + ε) with α_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ).
 public final class Adam: Optimizer {
-    public let name = "adam"
+    /// `adam`, or `adamw` (the same rule; only the default weight decay differs).
+    public let name: String
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let beta1, beta2, epsilon: Double
     /// Number of updates applied so far.
     public var iterations = 0
     private var moments = Slots("m"), velocities = Slots("v")
 
-    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
+    public init(name: String = "adam", learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-7) {
+        self.name = name
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -80,6 +86,7 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
+        options.prepare(parameters, learningRate: learningRate)
         iterations += 1
         let t = Double(iterations)
         let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
@@ -110,6 +117,7 @@ public final class Adam: Optimizer {
 public final class RMSprop: Optimizer {
     public let name = "rmsprop"
     public var learningRate: Double
+    public var options = OptimizerOptions()
     public let rho, momentum, epsilon: Double
     public var iterations = 0
     private var squares = Slots("rms"), velocity = Slots("momentum")
@@ -134,6 +142,7 @@ public final class RMSprop: Optimizer {
 
     public func step(_ parameters: [Parameter]) {
         iterations += 1
+        options.prepare(parameters, learningRate: learningRate)
         for (i, p) in parameters.enumerated() where p.isTrainable {
             let s = squares.get(i, p), m = momentum > 0 ? velocity.get(i, p) : nil
             switch p.value.dtype {

@@ -11,7 +11,8 @@ struct NNRun: ParsableCommand {
         abstract: "Train and inspect neural networks described in YAML.",
         discussion: "Exit status: 0 on success, 2 for a configuration or command-line error, 1 for any other failure.",
         version: versionText(),
-        subcommands: [Fit.self, Finetune.self, Evaluate.self, Predict.self, Check.self, Summary.self, Time.self, Bench.self])
+        subcommands: [Fit.self, Finetune.self, Evaluate.self, Predict.self, Check.self, Summary.self, Time.self, Bench.self,
+                      Plot.self, AugmentPreview.self])
 
     /// Parses and runs a command. Command-line mistakes print one line and exit 2, like config
     /// errors (ArgumentParser would print usage and exit 64); `--help` and `--version` print as usual.

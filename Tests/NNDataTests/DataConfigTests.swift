@@ -39,6 +39,13 @@ import Testing
             "stratify": true,
             "shuffle": true,
             "train_per_class": null
+          },
+          "augmentation": {
+            "shift": 0.0,
+            "rotation": 0.0,
+            "zoom": 0.0,
+            "horizontal_flip": false,
+            "noise": 0.0
           }
         }
         """)

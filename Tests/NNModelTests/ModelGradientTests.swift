@@ -51,7 +51,9 @@ struct ModelGradientTests {
     }
 
     /// Compares d(loss)/d(parameter) from `model.backward` with central differences, for every
-    /// parameter element; the loss is categorical cross-entropy fused with the softmax output.
+    /// parameter element; the loss is categorical cross-entropy fused with the softmax output, plus
+    /// the layers' weight penalties (`regularizationLoss`, zero without regularisers), whose gradient
+    /// `addRegularizationGradients` adds after backward.
     static func check(_ model: Model, batch: Int = 3) -> (checked: Int, worst: Double) {
         var rng = RNG(seed: 9)
         let width = model.inputShape.reduce(1, *), classes = model.outputShape.reduce(1, *)
@@ -64,6 +66,7 @@ struct ModelGradientTests {
             var ctx = base
             _ = model.forward(x, &ctx)
             return loss.value(logits: (model.outputLayer as! any ActivatedLayer).logits, target: target)
+                + model.regularizationLoss()
         }
         model.zeroGradients()
         var ctx = base
@@ -72,6 +75,7 @@ struct ModelGradientTests {
         let g = Tensor(zeros: logits.shape, dtype: .float64)
         loss.gradient(logits: logits, target: target, into: g)
         model.backward(g, logits: true, &ctx)
+        model.addRegularizationGradients()
         var checked = 0, worst = 0.0
         let h = 1e-6
         for p in model.parameters {
@@ -102,6 +106,31 @@ struct ModelGradientTests {
         let result = Self.check(model)
         #expect(result.checked == 4 * 5 + 5 + 5 * 3 + 3)
         #expect(result.worst < 1e-6)
+    }
+
+    @Test func weightPenaltiesArePartOfTheLossAndItsGradient() throws {
+        let model = try Self.model("""
+            input: [4, 4, 1]
+            layers:
+              - conv2d: {filters: 2, kernel_size: 3, activation: tanh, kernel_regularizer: {l1: 0.05}, bias_regularizer: l2,
+                         bias_initializer: {random_uniform: {}}}
+              - conv2d_transpose: {filters: 1, kernel_size: 2, kernel_regularizer: {l1_l2: {l1: 0.02, l2: 0.3}}}
+              - flatten: {}
+              - dense: {units: 3, activation: softmax, kernel_regularizer: {l2: 0.1}, bias_regularizer: {l1: {l1: 0.2}},
+                        bias_initializer: {random_uniform: {}}}
+            """)
+        #expect(model.hasRegularization)
+        let penalty = model.regularizationLoss()
+        #expect(penalty > 0.05)
+        let result = Self.check(model)
+        #expect(result.checked == 18 + 2 + 8 + 1 + 9 * 3 + 3)
+        #expect(result.worst < 1e-6)
+        // Freezing a layer removes its penalty (Keras regularises trainable weights only).
+        for p in model.nodes[0].layer.parameters { p.isTrainable = false }
+        let conv = try #require(model.nodes[0].layer as? Conv2D)
+        let frozenPenalty = 0.05 * conv.kernel.value.doubles.reduce(0) { $0 + abs($1) }
+            + 0.01 * (conv.bias?.value.doubles ?? []).reduce(0) { $0 + $1 * $1 }
+        #expect(abs(model.regularizationLoss() - (penalty - frozenPenalty)) < 1e-12)
     }
 
     @Test func fanOutSumsTheGradientsOfBothBranches() throws {

@@ -176,8 +176,8 @@ enum TestModels {
         #expect(errors == [
             "model.yaml:1:13: model.input[1]: received 0, expected a whole number from 1 to 1000000",
             "model.yaml:3:20: model.layers[0].dense.units: received ten, expected a whole number from 1 to 1000000",
-            #"model.yaml:4:5: model.layers[1]: unknown layer type "dropot"; expected one of: activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d (did you mean "dropout"?)"#,
-            #"model.yaml:5:24: model.layers[2].dense.activaton: unknown key "activaton"; expected one of: activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias (did you mean "activation"?)"#,
+            #"model.yaml:4:5: model.layers[1]: unknown layer type "dropot"; expected one of: activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, spatial_dropout2d, tanh, up_sampling2d, zero_padding2d (did you mean "dropout"?)"#,
+            #"model.yaml:5:24: model.layers[2].dense.activaton: unknown key "activaton"; expected one of: activation, bias_initializer, bias_regularizer, inputs, kernel_initializer, kernel_regularizer, name, units, use_bias (did you mean "activation"?)"#,
             #"model.yaml:6:1: model.extra: unknown key "extra"; expected one of: input, layers"#,
         ])
     }

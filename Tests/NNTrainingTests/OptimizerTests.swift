@@ -15,6 +15,10 @@ struct OptimizerFixture: Decodable, Sendable {
         var beta_2: Double?
         var epsilon: Double?
         var rho: Double?
+        var weight_decay: Double?
+        var clipnorm: Double?
+        var clipvalue: Double?
+        var global_clipnorm: Double?
     }
     struct Case: Decodable, Sendable {
         var name: String
@@ -46,16 +50,20 @@ extension OptimizerFixture.Case {
     /// The same optimizer through nnrun's recipe configuration (every Keras option spelled out).
     var optimizerConfig: OptimizerConfig? {
         let c = config
+        let rule: OptimizerConfig.Rule
         switch optimizer {
-        case "sgd": return .sgd(learningRate: c.learning_rate, momentum: c.momentum ?? 0, nesterov: c.nesterov ?? false)
-        case "adam":
+        case "sgd": rule = .sgd(learningRate: c.learning_rate, momentum: c.momentum ?? 0, nesterov: c.nesterov ?? false)
+        case "adam", "adamw":
             guard let b1 = c.beta_1, let b2 = c.beta_2, let eps = c.epsilon else { return nil }
-            return .adam(learningRate: c.learning_rate, beta1: b1, beta2: b2, epsilon: eps)
+            rule = optimizer == "adam" ? .adam(learningRate: c.learning_rate, beta1: b1, beta2: b2, epsilon: eps)
+                : .adamw(learningRate: c.learning_rate, beta1: b1, beta2: b2, epsilon: eps)
         case "rmsprop":
             guard let rho = c.rho, let eps = c.epsilon else { return nil }
-            return .rmsprop(learningRate: c.learning_rate, rho: rho, momentum: c.momentum ?? 0, epsilon: eps)
+            rule = .rmsprop(learningRate: c.learning_rate, rho: rho, momentum: c.momentum ?? 0, epsilon: eps)
         default: return nil
         }
+        return OptimizerConfig(rule, options: OptimizerOptions(weightDecay: c.weight_decay, clipnorm: c.clipnorm,
+                                                               clipvalue: c.clipvalue, globalClipnorm: c.global_clipnorm))
     }
 }
 
@@ -100,11 +108,13 @@ struct OptimizerTests {
         }
     }
 
-    @Test("the fixture covers SGD (plain, momentum, Nesterov), Adam (default, custom), RMSprop (default, momentum)")
+    @Test("the fixture covers SGD (plain, momentum, Nesterov), Adam (default, custom), RMSprop (default, momentum), AdamW, weight decay and the three clippings")
     func coverage() throws {
         let fixture = try OptimizerFixture.load()
         #expect(Set(fixture.cases.map(\.name))
-            == ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_custom", "rmsprop", "rmsprop_momentum"])
+            == ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_custom", "rmsprop", "rmsprop_momentum",
+                "sgd_weight_decay", "adam_weight_decay", "adamw", "adamw_custom", "rmsprop_weight_decay", "sgd_clipnorm",
+                "sgd_clipvalue", "adam_global_clipnorm"])
         #expect(fixture.versions["keras"] == "3.15.1")
         #expect(fixture.gradients.count == 3)
     }

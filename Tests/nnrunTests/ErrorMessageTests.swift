@@ -41,8 +41,8 @@ func expectLines(_ result: CLIResult, _ expected: [String], status: Int32, sourc
     #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
 }
 
-let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, tanh, up_sampling2d, zero_padding2d"
-let denseKeys = "activation, bias_initializer, inputs, kernel_initializer, name, units, use_bias"
+let layerTypes = "activation, add, average_pool2d, batch_normalization, concatenate, conv2d, conv2d_transpose, dense, dropout, flatten, global_average_pool2d, heaviside, leaky_relu, linear, max_pool2d, relu, reshape, sigmoid, softmax, spatial_dropout2d, tanh, up_sampling2d, zero_padding2d"
+let denseKeys = "activation, bias_initializer, bias_regularizer, inputs, kernel_initializer, kernel_regularizer, name, units, use_bias"
 let topLevelKeys = "data, finetune, loss, metrics, model, name, optimizer, output, seed, training"
 /// The keys `--set` finds at the top of the resolved recipe (finetune only in fine-tuning recipes).
 let resolvedTopLevelKeys = "data, loss, metrics, model, name, optimizer, output, seed, training"
@@ -88,8 +88,8 @@ let badInputs: [BadInput] = [
         name: bad
         model: models/mlp.yaml
         loss: categorical_crossentropy
-        optimizer: {adamw: {learning_rate: 0.001}}
-        """, [#"configs/bad.yaml:4:13: optimizer: unknown optimizer "adamw"; expected one of: sgd, adam, rmsprop, perceptron (did you mean "adam"?)"#]),
+        optimizer: {adan: {learning_rate: 0.001}}
+        """, [#"configs/bad.yaml:4:13: optimizer: unknown optimizer "adan"; expected one of: sgd, adam, adamw, rmsprop, perceptron (did you mean "adam"?)"#]),
     .recipe("unknown loss", """
         name: bad
         model: models/mlp.yaml

@@ -48,14 +48,38 @@ CASES = [
     ("adam_custom", "adam", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6}),
     ("rmsprop", "rmsprop", {}),
     ("rmsprop_momentum", "rmsprop", {"learning_rate": 0.01, "momentum": 0.5}),
+    # The options every Keras 3 optimizer shares: decoupled weight decay and gradient clipping.
+    ("sgd_weight_decay", "sgd", {"learning_rate": 0.1, "momentum": 0.9, "weight_decay": 0.05}),
+    ("adam_weight_decay", "adam", {"learning_rate": 0.01, "weight_decay": 0.1}),
+    ("adamw", "adamw", {}),
+    ("adamw_custom", "adamw", {"learning_rate": 0.01, "weight_decay": 0.2, "clipvalue": 0.3}),
+    ("rmsprop_weight_decay", "rmsprop", {"learning_rate": 0.01, "weight_decay": 0.3, "clipnorm": 1.0}),
+    ("sgd_clipnorm", "sgd", {"learning_rate": 0.1, "clipnorm": 0.5}),
+    ("sgd_clipvalue", "sgd", {"learning_rate": 0.1, "clipvalue": 0.25}),
+    ("adam_global_clipnorm", "adam", {"learning_rate": 0.01, "global_clipnorm": 1.2}),
 ]
 
-KERAS_CLASSES = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
+KERAS_CLASSES = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+                 "rmsprop": keras.optimizers.RMSprop}
 DEFAULTS = {
     "sgd": {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False},
     "adam": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    "adamw": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "weight_decay": 0.004},
     "rmsprop": {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7},
 }
+
+
+def clip_and_decay(c, w, g):
+    """Keras 3's `BaseOptimizer.apply` before the update: clip the gradient (clipnorm per tensor,
+    global_clipnorm over all tensors (one here), or clipvalue), then w <- w - w * wd * lr."""
+    if c.get("clipnorm") or c.get("global_clipnorm"):
+        limit = c.get("clipnorm") or c.get("global_clipnorm")
+        g = g * limit / max(np.sqrt(np.sum(g * g)), limit)
+    elif c.get("clipvalue"):
+        g = np.clip(g, -c["clipvalue"], c["clipvalue"])
+    if c.get("weight_decay"):
+        w = w - w * c["weight_decay"] * c["learning_rate"]
+    return w, g
 
 
 def numpy_trajectory(kind, c):
@@ -65,13 +89,14 @@ def numpy_trajectory(kind, c):
     v = np.zeros_like(w)
     out = []
     for t, g in enumerate(grads, start=1):
+        w, g = clip_and_decay(c, w, g)
         if kind == "sgd":
             if c["momentum"] > 0:
                 m = c["momentum"] * m - c["learning_rate"] * g
                 w = w + (c["momentum"] * m - c["learning_rate"] * g if c["nesterov"] else m)
             else:
                 w = w - c["learning_rate"] * g
-        elif kind == "adam":
+        elif kind in ("adam", "adamw"):
             alpha = c["learning_rate"] * np.sqrt(1 - c["beta_2"] ** t) / (1 - c["beta_1"] ** t)
             m = m + (g - m) * (1 - c["beta_1"])
             v = v + (g * g - v) * (1 - c["beta_2"])
