@@ -144,7 +144,7 @@ public enum RunFolder {
     }
 
     /// Creates `path` and its missing parents.
-    static func makeFolders(_ path: String) throws {
+    public static func makeFolders(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/\(part)"
@@ -177,7 +177,7 @@ public enum RunFolder {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    static func parentFolder(of path: String) -> String {
+    public static func parentFolder(of path: String) -> String {
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])

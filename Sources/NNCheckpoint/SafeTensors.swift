@@ -91,7 +91,7 @@ public struct SafeTensorsArchive {
     }
 
     /// JSON on one line, as the reference writer emits it.
-    static func compactJSON(_ node: ConfigNode) -> String {
+    public static func compactJSON(_ node: ConfigNode) -> String {
         switch node.kind {
         case .null: return "null"
         case .scalar(let t, let quoted): return quoted ? ConfigNode.jsonString(t) : t

@@ -17,6 +17,8 @@ public struct FitJob {
     public var progress: any ProgressReporter = SilentProgress()
     /// Where to print messages (the run's banner, the load report, test metrics).
     public var log: (String) -> Void = { _ in }
+    /// Whether the terminal chart at the end may use colour.
+    public var chartColor = false
     /// Called after each checkpoint is written, with the trainer's progress; an error it throws
     /// stops the run there (tests interrupt runs this way).
     public var afterCheckpoint: ((TrainingProgress) throws -> Void)?
@@ -69,6 +71,11 @@ public struct FitJob {
             throw ConfigErrors([ConfigError(location: nil, path: "loss", message: "unknown loss \(config.loss)")])
         }
         let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm)
+        trainer.callbacks = config.training.callbacks.compactMap { $0.make() }
+        trainer.log = log
+        if !config.data.augmentation.isIdentity {
+            trainer.augmenter = try Augmenter(config.data.augmentation, sampleShape: splits.train.featureShape)
+        }
         try saved?.restore(into: trainer)
         var record = RunRecord(recipe: recipe, splits: splits, scaling: scaling, trainer: trainer, gemm: gemm,
                                dataFolder: absolutePath(baseDirectory))
@@ -96,15 +103,25 @@ public struct FitJob {
             }
         }
 
+        for line in trainer.callbacks.compactMap(\.banner) { log(line + "\n") }
+        if !config.data.augmentation.isIdentity { log("Augmentation of training batches: \(SafeTensorsArchive.compactJSON(config.data.augmentation.encode()))\n") }
         let resumed = saved.map { " (resumed after epoch \($0.progress.epochsRun)\($0.progress.batchesInEpoch > 0 ? " and \($0.progress.batchesInEpoch) more steps" : ""))" } ?? ""
         log("Training \(config.name)\(resumed): \(splits.train.count) train / \(splits.validation.count) validation / \(splits.test.count) test samples, \(grouped(model.parameters.reduce(0) { $0 + $1.value.count })) parameters, GEMM \(gemm.kind.rawValue)\n")
         let started = WallClock.now()
         let history = try trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
         let seconds = WallClock.now() - started
+        if let step = trainer.terminatedAtStep {
+            let kept = write && replace ? "\(config.outputFolder) keeps the checkpoint after epoch \(trainer.history.epochs.count)" : "nothing was written"
+            throw TrainingStopped(message: "training stopped at step \(step): the loss is not finite (terminate_on_nan); \(kept)")
+        }
         let test = trainer.evaluate(splits.test)
         record.test = test
         record.seconds = seconds
-        if write { try RunFolder.write(record.files(), to: config.outputFolder, overwrite: replace) }
+        log(record.terminalChart(color: chartColor))
+        if write {
+            record.report = record.reportHTML(test: splits.test)
+            try RunFolder.write(record.files(), to: config.outputFolder, overwrite: replace)
+        }
         return Result(history: history, testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
                       output: config.outputFolder, trainer: trainer, loadReport: loadReport)
     }
@@ -139,6 +156,12 @@ public struct FitJob {
         }
         return report
     }
+}
+
+/// Training ended by a callback because it cannot go on (a loss that is not finite).
+public struct TrainingStopped: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// The first key path at which two trees differ (`optimizer.adam.learning_rate`), or nil.

@@ -61,6 +61,13 @@ public struct OptimizerConfig: Equatable, Sendable {
 
     public static let names = ["sgd", "adam", "adamw", "rmsprop", "perceptron"]
 
+    /// The configured learning rate (where schedules start by default).
+    public var learningRate: Double {
+        switch rule {
+        case .sgd(let lr, _, _), .adam(let lr, _, _, _), .adamw(let lr, _, _, _), .rmsprop(let lr, _, _, _), .perceptron(let lr): return lr
+        }
+    }
+
     public static func decode(_ node: ConfigNode?, path: String, diagnostics: Diagnostics) -> OptimizerConfig {
         let fallback = OptimizerConfig.adam(learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
         guard let node else { return fallback }

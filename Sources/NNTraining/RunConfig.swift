@@ -67,7 +67,10 @@ public struct RunConfig {
             }
         }
         let optimizer = OptimizerConfig.decode(r.value("optimizer"), path: "optimizer", diagnostics: diagnostics)
-        let training = r.mapping("training").map { TrainingConfig(from: $0) } ?? TrainingConfig()
+        let produced = ["loss"] + metrics + ["val_loss"] + metrics.map { "val_" + $0 }
+        let training = r.mapping("training").map {
+            TrainingConfig(from: $0, produced: produced, learningRate: optimizer.learningRate)
+        } ?? TrainingConfig()
         let finetune = r.mapping("finetune").map(FinetuneConfig.decode)
         var output: String?
         if r.value("output") != nil { output = r.string("output") }
@@ -99,10 +102,13 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Also write a checkpoint every this many optimizer steps within an epoch (default: only at
     /// the end of each epoch).
     public var checkpointEvery: Int?
+    /// `callbacks:` (default none), see `CallbackConfig`.
+    public var callbacks: [CallbackConfig] = []
 
     public init() {}
 
-    public init(from r: MappingReader) {
+    /// `produced` are the log names the run writes and `learningRate` the optimizer's, for the callbacks.
+    public init(from r: MappingReader, produced: [String] = ["loss", "accuracy", "val_loss", "val_accuracy"], learningRate: Double = 0.001) {
         epochs = r.int("epochs", default: 10, in: 1...1_000_000)
         if let v = r.value("batch_size"), v.scalarText == "full" {
             batchSize = nil
@@ -113,11 +119,15 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         shuffle = r.bool("shuffle", default: true)
         checkpointEvery = r.optionalInt("checkpoint_every", in: 1...Int(Int32.max))
+        if let list = r.value("callbacks") {
+            callbacks = CallbackConfig.decodeList(list, path: r.childPath("callbacks"), produced: produced,
+                                                  learningRate: learningRate, diagnostics: r.diagnostics)
+        }
         r.finish()
     }
 
     public func encode() -> ConfigNode {
         .map([("epochs", .int(epochs)), ("batch_size", batchSize.map { .int($0) } ?? .string("full")), ("shuffle", .bool(shuffle)),
-              ("checkpoint_every", checkpointEvery.map { .int($0) } ?? .null)])
+              ("checkpoint_every", checkpointEvery.map { .int($0) } ?? .null), ("callbacks", .list(callbacks.map { $0.encode() }))])
     }
 }

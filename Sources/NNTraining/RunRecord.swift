@@ -21,7 +21,9 @@ public let runFormatVersion = 1
 /// - `weights.safetensors`, `optimizer.safetensors` (see `Checkpoint`);
 /// - `history.csv`: one row per finished epoch (`epoch,accuracy,loss,val_accuracy,val_loss`);
 /// - `split.json`: which rows of the data went to train, validation and test;
-/// - `metrics.json` (complete runs): `{"test": {"loss": .., "accuracy": ..}, "epochs_run": .., "seconds": ..}`.
+/// - `curves.svg`: the learning curves so far; callbacks' files (`best_weights.safetensors`);
+/// - `metrics.json` and `report.html` (complete runs): `{"test": {"loss": .., "accuracy": ..},
+///   "epochs_run": .., "seconds": ..}`; the self-contained report.
 struct RunRecord {
     let recipe: Recipe
     let splits: DataSplits
@@ -35,14 +37,20 @@ struct RunRecord {
     /// Set once training is over and the test split evaluated.
     var test: (loss: Double, accuracy: Double)?
     var seconds = 0.0
+    /// `report.html`, made once training is over.
+    var report: [UInt8]?
 
     func files() -> [(name: String, contents: [UInt8])] {
         var files = [("model.json", Array(modelJSON().utf8)),
                      (Checkpoint.weightsFile, Checkpoint.weights(of: trainer.model)),
                      (Checkpoint.optimizerFile, Checkpoint.optimizerState(trainer.optimizer, of: trainer.model)),
                      ("history.csv", Array(trainer.history.csv().utf8)),
-                     ("split.json", Array(splitJSON().utf8))]
+                     ("split.json", Array(splitJSON().utf8)),
+                     ("curves.svg", curvesSVG())]
+        let context = CallbackContext(trainer: trainer, log: { _ in })
+        files += trainer.callbacks.flatMap { $0.files(context) }
         if test != nil { files.append(("metrics.json", Array(metricsJSON().utf8))) }
+        if let report { files.append(("report.html", report)) }
         return files
     }
 
@@ -89,11 +97,16 @@ struct RunRecord {
         entries.append(ConfigNode.Entry(key: "optimizer", value: .map([
             ("name", .string(trainer.optimizer.name)), ("learning_rate", .double(trainer.optimizer.learningRate)),
             ("iterations", .int(trainer.optimizer.iterations))])))
+        entries.append(ConfigNode.Entry(key: "callbacks", value: .list(trainer.callbacks.map {
+            .map([("type", .string($0.typeName)), ("state", $0.encodeState())])
+        })))
+        if let stopped = trainer.stoppedEpoch { entries.append(ConfigNode.Entry(key: "stopped_epoch", value: .int(stopped))) }
         // No generator state needs saving: each stream is a pure function of the seed and a counter.
         entries.append(ConfigNode.Entry(key: "rng", value: .map([
             ("algorithm", .string("xoshiro256**")),
             ("shuffle", .string("stream \"shuffle\" of seed \(recipe.config.seed), indexed by epoch; next epoch \(progress.epochsRun + 1)")),
             ("dropout", .string("stream \"dropout\" of seed \(recipe.config.seed), indexed by step; next step \(progress.step + 1)")),
+            ("augmentation", .string("stream \"augment\" of seed \(recipe.config.seed), indexed by step; next step \(progress.step + 1)")),
         ])))
         return ConfigNode(.mapping(entries))
     }

@@ -104,5 +104,12 @@ public struct TrainedRun {
         try Checkpoint.restore(trainer.optimizer, from: try Self.readWeights("\(folder)/\(Checkpoint.optimizerFile)"), model: trainer.model)
         if let learningRate { trainer.optimizer.learningRate = learningRate }
         trainer.restore(progress)
+        let states = record["training_state"]?["callbacks"]?.items ?? []
+        for (i, callback) in trainer.callbacks.enumerated() {
+            guard i < states.count, states[i]["type"]?.scalarText == callback.typeName, let state = states[i]["state"] else {
+                throw CheckpointError("\(folder)/model.json", "training_state.callbacks has no state for callback \(i + 1) (\(callback.typeName))")
+            }
+            try callback.restoreState(state, folder: folder, model: trainer.model)
+        }
     }
 }

@@ -30,6 +30,17 @@ public final class Trainer {
     public var checkpointEvery: Int?
     /// Called at the start of every epoch (1-based), before its first step.
     public var epochBegins: ((Int) -> Void)?
+    /// Keras-style callbacks (early stopping, schedules, ...), called in this order.
+    public var callbacks: [any Callback] = []
+    /// Where callbacks print their messages.
+    public var log: (String) -> Void = { _ in }
+    /// Augments each training batch in place (never validation or test), with the generator
+    /// `RNG(seed, "augment", step)`.
+    public var augmenter: Augmenter?
+    /// The epoch an early stop ended training after, if one did.
+    public private(set) var stoppedEpoch: Int?
+    /// The step at which a callback stopped training in the middle of an epoch (terminate_on_nan).
+    public private(set) var terminatedAtStep: Int?
     /// True when the loss reads the output layer's logits (softmax + cross-entropy, sigmoid + BCE).
     public let fused: Bool
     /// True for `optimizer: perceptron`: SGD on one sample at a time, with y − t handed to the step
@@ -60,16 +71,25 @@ public final class Trainer {
     /// and returns the history. Resumed in the middle of an epoch, it trains that epoch's remaining
     /// batches (the order is a function of the seed and the epoch, so they are the same batches).
     public func fit(train: Dataset, validation: Dataset?, progress reporter: any ProgressReporter) throws -> History {
+        stoppedEpoch = nil
+        terminatedAtStep = nil
         let batchSize = perceptron ? 1 : training.batchSize ?? max(train.count, 1)
         let ranges = batchRanges(count: train.count, batchSize: batchSize)
-        for epoch in stride(from: progress.epochsRun + 1, through: training.epochs, by: 1) {
+        let context = CallbackContext(trainer: self, log: log)
+        training: for epoch in stride(from: progress.epochsRun + 1, through: training.epochs, by: 1) {
             epochBegins?(epoch)
+            for c in callbacks { c.epochBegins(epoch, context) }
             reporter.epochBegin(epoch, of: training.epochs, steps: ranges.count)
             let started = WallClock.now()
             let order = epochOrder(count: train.count, seed: seed, epoch: epoch, shuffle: training.shuffle)
             for i in progress.batchesInEpoch..<ranges.count {
+                for c in callbacks { c.stepBegins(progress.step, epoch: epoch, context) }
                 let rows = order[ranges[i]]
                 let (batchLoss, batchCorrect) = trainStep(train, rows: rows)
+                if callbacks.reduce(false, { $1.stepEnded(progress.step, loss: batchLoss, context) || $0 }) {
+                    terminatedAtStep = progress.step
+                    break training
+                }
                 progress.addBatch(loss: batchLoss, correct: batchCorrect, count: rows.count)
                 reporter.batchEnd(i + 1, of: ranges.count, logs: progress.epochLogs)
                 if let every = checkpointEvery, progress.step % every == 0, i + 1 < ranges.count { try checkpoint?(self) }
@@ -81,8 +101,14 @@ public final class Trainer {
             }
             progress.endEpoch(logs)
             reporter.epochEnd(epoch, of: training.epochs, steps: ranges.count, logs: logs, seconds: WallClock.now() - started)
+            let named = Dictionary(logs, uniquingKeysWith: { a, _ in a })
+            var stop = false
+            for c in callbacks { stop = try c.epochEnded(epoch, logs: named, context) || stop }
+            if stop { stoppedEpoch = epoch }
             try checkpoint?(self)
+            if stop { break }
         }
+        for c in callbacks { try c.trainingEnded(context) }
         return progress.history
     }
 
@@ -96,14 +122,21 @@ public final class Trainer {
     func trainStep(_ data: Dataset, rows: ArraySlice<Int>) -> (Double, Int) {
         assembler.load(data, rows: rows)
         progress.step += 1
+        if let augmenter {
+            var rng = RNG(seed: seed, stream: "augment", index: UInt64(progress.step))
+            augmenter.apply(to: assembler.x, rng: &rng)
+        }
         var context = LayerContext(mode: .training, rng: RNG(seed: seed, stream: "dropout", index: UInt64(progress.step)), gemm: gemm)
         model.zeroGradients()
         let output = model.forward(assembler.x, &context)
         let batchLoss = lossAndGradient(output)
         model.backward(gradient, logits: fused || perceptron, &context)
+        // The penalty of kernel_regularizer / bias_regularizer is part of the loss, as in Keras.
+        let penalty = model.regularizationLoss()
+        model.addRegularizationGradients()
         reduceGradients()
         optimizer.step(model.parameters)
-        return (batchLoss, countCorrect(output, data, rows))
+        return (batchLoss + penalty, countCorrect(output, data, rows))
     }
 
     /// Fills `gradient` with d(loss)/d(output) (or d(logits)) and returns the loss.
@@ -147,7 +180,7 @@ public final class Trainer {
             correct += r.correct
         }
         let n = Double(max(data.count, 1))
-        return (lossSum / n, Double(correct) / n)
+        return (lossSum / n + model.regularizationLoss(), Double(correct) / n)
     }
 
     /// The model's outputs on every sample of `data` in inference mode, row-major [count, width],

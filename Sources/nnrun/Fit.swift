@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNConfig
+import NNReport
 import NNTraining
 
 struct Fit: ParsableCommand {
@@ -53,6 +54,8 @@ struct TrainingOptions: ParsableArguments {
         let style = progress ?? .automatic
         job.progress = style.makeReporter(write: writeOut)
         job.log = { if style != .none { writeOut($0) } }
+        // Colour only with the terminal bar, as the bar itself (NO_COLOR and TERM=dumb turn it off).
+        job.chartColor = style == .bar && TerminalChart.colorAllowed(environment: ProcessInfo.processInfo.environment)
         let result = try job.run()
         writeOut(String(format: "Test loss: %.4f - test accuracy: %.4f\n", result.testLoss, result.testAccuracy))
         writeOut("Run written to \(result.output)/ (\(String(format: "%.2f", result.seconds)) s of training)\n")
