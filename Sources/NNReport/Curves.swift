@@ -147,6 +147,8 @@ func formatFixed(_ v: Double, decimals: Int) -> String {
     var p = 1.0
     for _ in 0..<decimals { p *= 10 }
     let scaled = (abs(v) * p).rounded()
+    // Beyond 2^53 the digits are not exact integers any more (an exploding loss): exponent form.
+    guard scaled < 9e15 else { return "\(v)" }
     let whole = Int(scaled / p), frac = Int(scaled - Double(whole) * p)
     let sign = v < 0 && scaled != 0 ? "-" : ""
     guard decimals > 0 else { return sign + String(whole) }

@@ -42,7 +42,10 @@ public enum ImageGrid {
         let p = size / Double(max(h, w))
         var s = SVG.element("rect", [("x", SVG.number(x)), ("y", SVG.number(y)), ("width", SVG.number(p * Double(w))),
                                      ("height", SVG.number(p * Double(h))), ("fill", "white"), ("stroke", "#ccc")])
-        func level(_ v: Double) -> Int { v.isFinite ? Int(((v - lo) / span * 255).rounded()) : 0 }
+        func level(_ v: Double) -> Int {
+            let x = ((v - lo) / span * 255).rounded()
+            return x.isFinite ? Int(max(0, min(255, x))) : 0
+        }
         for row in 0..<h {
             for col in 0..<w {
                 let base = (row * w + col) * c

@@ -21,8 +21,9 @@ public enum SVG {
 
     /// A coordinate with at most two decimals, no trailing zeros (`12`, `3.5`, `-0.25`).
     public static func number(_ v: Double) -> String {
+        // Far outside any drawing (a value that exploded): pinned, so it still parses.
         guard v.isFinite else { return "0" }
-        let r = (v * 100).rounded() / 100
+        let r = (max(-1e9, min(1e9, v)) * 100).rounded() / 100
         if r == r.rounded() { return String(Int(r)) }
         var s = formatFixed(r, decimals: 2)
         while s.hasSuffix("0") { s.removeLast() }

@@ -24,7 +24,8 @@ public enum TerminalChart {
         for (k, (name, original)) in series.enumerated() {
             let bars = String(columns[k].values.map { v -> Character in
                 guard v.isFinite else { return " " }
-                let level = hi > lo ? Int(((v - lo) / (hi - lo) * 7).rounded()) : 3
+                let scaled = ((v - lo) / (hi - lo) * 7).rounded()
+                let level = hi > lo && scaled.isFinite ? Int(scaled) : 3
                 return blocks[min(7, max(0, level))]
             })
             let colored = color ? "\u{1B}[\(k == 0 ? 34 : 31)m\(bars)\u{1B}[0m" : bars

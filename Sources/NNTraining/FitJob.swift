@@ -86,10 +86,17 @@ public struct FitJob {
                 ("load_report", .map(loadReport.map { ($0.layer, .string($0.outcome.rawValue)) }))])
         }
         var replace = overwrite || resume
+        var lastCheckpoint: Int?
         if write {
-            trainer.checkpoint = { [afterCheckpoint] trainer in
+            trainer.checkpoint = { [afterCheckpoint, log] trainer in
+                // Weights that are no longer finite are not a checkpoint: the previous one stays.
+                guard trainer.model.namedParameters.allSatisfy({ p in (0..<p.parameter.value.count).allSatisfy { p.parameter.value[$0].isFinite } }) else {
+                    log("Step \(trainer.step): the weights are not finite; not replacing the last checkpoint\n")
+                    return
+                }
                 try RunFolder.write(record.files(), to: config.outputFolder, overwrite: replace)
                 replace = true   // from the first checkpoint on, the folder is this run's
+                lastCheckpoint = trainer.step
                 try afterCheckpoint?(trainer.progress)
             }
             trainer.checkpointEvery = config.training.checkpointEvery
@@ -111,7 +118,7 @@ public struct FitJob {
         let history = try trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
         let seconds = WallClock.now() - started
         if let step = trainer.terminatedAtStep {
-            let kept = write && replace ? "\(config.outputFolder) keeps the checkpoint after epoch \(trainer.history.epochs.count)" : "nothing was written"
+            let kept = lastCheckpoint.map { "\(config.outputFolder) keeps its checkpoint of step \($0)" } ?? "no checkpoint was written"
             throw TrainingStopped(message: "training stopped at step \(step): the loss is not finite (terminate_on_nan); \(kept)")
         }
         let test = trainer.evaluate(splits.test)

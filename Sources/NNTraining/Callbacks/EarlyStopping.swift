@@ -66,10 +66,9 @@ public final class EarlyStopping: Callback {
             best = current
             bestEpoch = epoch
             if restoreBestWeights { bestWeights = snapshot(run.model) }
-            if baseline == nil || mode.improves(current, on: baseline ?? 0, minDelta: minDelta) {
-                wait = 0
-                return false
-            }
+            // Only a value that beats the baseline too restarts the wait (Keras' rule).
+            if baseline == nil || mode.improves(current, on: baseline ?? 0, minDelta: minDelta) { wait = 0 }
+            return false
         }
         if wait >= patience && epoch > 1 {
             stoppedEpoch = epoch

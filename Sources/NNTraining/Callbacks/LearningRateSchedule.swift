@@ -29,7 +29,8 @@ public final class LearningRateSchedule: Callback {
     init(type: String, _ r: MappingReader, defaultLearningRate: Double) {
         typeName = type
         let positive = 0...Double.greatestFiniteMagnitude
-        initial = r.double("initial_learning_rate", default: defaultLearningRate, in: positive, exclusiveMin: true)
+        // 0 is allowed: a warmup may start there.
+        initial = r.double("initial_learning_rate", default: defaultLearningRate, in: positive)
         switch type {
         case "exponential_decay":
             kind = .exponential(decaySteps: r.int("decay_steps", in: 1...Int(Int32.max)),
