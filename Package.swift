@@ -4,6 +4,7 @@ import PackageDescription
 // Dependencies point one way (DESIGN.md §2): a target never imports one listed above it here.
 //   nnrun -> NNTraining -> NNCheckpoint -> NNModel -> NNLayers -> NNTensor
 //                      \-> NNData -> NNTensor          (all of them -> NNConfig)
+//                      \-> NNAnalysis -> NNTensor      (PCA, k-means, t-SNE, scores, scatter SVG)
 // Only NNModel imports Yams; only NNTensor touches BLAS and the C kernels (CKernels).
 let package = Package(
     name: "nnrun",
@@ -23,7 +24,8 @@ let package = Package(
         .target(name: "NNLayers", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNModel", dependencies: ["NNLayers", "NNConfig", .product(name: "Yams", package: "Yams")]),
         .target(name: "NNCheckpoint", dependencies: ["NNModel"]),
-        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint"]),
+        .target(name: "NNAnalysis", dependencies: ["NNTensor", "NNConfig"]),
+        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint", "NNAnalysis"]),
         .executableTarget(name: "nnrun", dependencies: [
             "NNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -33,6 +35,7 @@ let package = Package(
         .testTarget(name: "NNLayersTests", dependencies: ["NNLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNModelTests", dependencies: ["NNModel"]),
         .testTarget(name: "NNTrainingTests", dependencies: ["NNTraining"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNAnalysisTests", dependencies: ["NNAnalysis", "NNData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "nnrunTests", dependencies: ["nnrun"]),
     ]
 )

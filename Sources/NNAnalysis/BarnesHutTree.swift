@@ -1,0 +1,111 @@
+/// A quadtree over 2-D points for the Barnes-Hut approximation of t-SNE's repulsive forces
+/// (van der Maaten, "Accelerating t-SNE using tree-based algorithms", JMLR 15, 2014, §4.2; after
+/// Barnes and Hut, Nature 1986).
+///
+/// Each cell stores its centre, half width, point count and centre of mass. For a query point y,
+/// a cell of side w at squared distance d² from its centre of mass is summarised as one point of
+/// mass N_cell when it is a leaf or when w² < θ² d² (scikit-learn's criterion); otherwise its
+/// four children are visited. The summary adds N·q and N·q²·(y − y_cell), with q = 1 / (1 + d²),
+/// which are the terms of Z = Σ_{j≠i} qᵢⱼ and of the repulsive force Σⱼ qᵢⱼ² (yᵢ − yⱼ). Coincident
+/// points share a leaf (and a point never repels itself), and the depth is capped at 48.
+struct BarnesHutTree {
+    private var centerX: [Double] = [], centerY: [Double] = [], half: [Double] = []
+    private var massX: [Double] = [], massY: [Double] = []
+    private var count: [Int32] = []
+    /// First of four consecutive children, or -1 for a leaf.
+    private var child: [Int32] = []
+    /// The point a leaf holds (its first point), or -1.
+    private var point: [Int32] = []
+    /// The leaf that holds each point.
+    private var leafOf: [Int32]
+
+    /// Builds the tree of the points (y[2i], y[2i + 1]).
+    init(_ y: UnsafePointer<Double>, count n: Int) {
+        leafOf = [Int32](repeating: 0, count: n)
+        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        for i in 0..<n {
+            minX = min(minX, y[2 * i]); maxX = max(maxX, y[2 * i])
+            minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
+        }
+        let width = max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9)
+        let reserve = 4 * n + 4
+        centerX.reserveCapacity(reserve); centerY.reserveCapacity(reserve); half.reserveCapacity(reserve)
+        massX.reserveCapacity(reserve); massY.reserveCapacity(reserve); count.reserveCapacity(reserve)
+        child.reserveCapacity(reserve); point.reserveCapacity(reserve)
+        addCell((minX + maxX) / 2, (minY + maxY) / 2, width / 2)
+        for i in 0..<n { insert(Int32(i), y[2 * i], y[2 * i + 1], y) }
+        for i in 0..<n {
+            var c = 0
+            while child[c] >= 0 { c = Int(child[c]) + quadrant(c, y[2 * i], y[2 * i + 1]) }
+            leafOf[i] = Int32(c)
+        }
+        for c in 0..<count.count where count[c] > 0 {
+            massX[c] /= Double(count[c])
+            massY[c] /= Double(count[c])
+        }
+    }
+
+    private mutating func addCell(_ x: Double, _ y: Double, _ h: Double) {
+        centerX.append(x); centerY.append(y); half.append(h)
+        massX.append(0); massY.append(0); count.append(0); child.append(-1); point.append(-1)
+    }
+
+    private mutating func insert(_ p: Int32, _ x: Double, _ y: Double, _ points: UnsafePointer<Double>) {
+        var c = 0, depth = 0
+        while true {
+            count[c] += 1
+            massX[c] += x
+            massY[c] += y
+            if child[c] < 0 {
+                if point[c] < 0 { point[c] = p; return }
+                let q = Int(point[c])
+                let qx = points[2 * q], qy = points[2 * q + 1]
+                if (qx == x && qy == y) || depth >= 48 { return }   // coincident: share the leaf
+                // Split: the resident point moves down one level; then p continues from here.
+                let first = Int32(centerX.count), h = half[c] / 2
+                for k in 0..<4 { addCell(centerX[c] + (k & 1 == 0 ? -h : h), centerY[c] + (k & 2 == 0 ? -h : h), h) }
+                child[c] = first
+                point[c] = -1
+                let qc = Int(first) + quadrant(c, qx, qy)
+                count[qc] = count[c] - 1
+                massX[qc] = qx * Double(count[qc])
+                massY[qc] = qy * Double(count[qc])
+                point[qc] = Int32(q)
+            }
+            c = Int(child[c]) + quadrant(c, x, y)
+            depth += 1
+        }
+    }
+
+    @inline(__always) private func quadrant(_ c: Int, _ x: Double, _ y: Double) -> Int {
+        (x < centerX[c] ? 0 : 1) + (y < centerY[c] ? 0 : 2)
+    }
+
+    /// Repulsion on point i at (x, y): returns (Σⱼ qᵢⱼ, Σⱼ qᵢⱼ² (x − xⱼ), Σⱼ qᵢⱼ² (y − yⱼ)) over all
+    /// j ≠ i, summarised per the θ criterion. `stack` is scratch space (reused across calls).
+    func repulsion(_ i: Int, _ x: Double, _ y: Double, theta2: Double, stack: inout [Int32]) -> (Double, Double, Double) {
+        var sumQ = 0.0, fx = 0.0, fy = 0.0
+        let own = leafOf[i]
+        stack.removeAll(keepingCapacity: true)
+        stack.append(0)
+        while let c32 = stack.popLast() {
+            let c = Int(c32)
+            var n = Double(count[c])
+            if n == 0 { continue }
+            let dx = x - massX[c], dy = y - massY[c]
+            let d2 = dx * dx + dy * dy
+            let leaf = child[c] < 0
+            if leaf || 4 * half[c] * half[c] < theta2 * d2 {
+                if leaf && c32 == own { n -= 1 }
+                let q = 1 / (1 + d2), nq = n * q
+                sumQ += nq
+                fx += nq * q * dx
+                fy += nq * q * dy
+            } else {
+                let f = child[c]
+                stack.append(f); stack.append(f + 1); stack.append(f + 2); stack.append(f + 3)
+            }
+        }
+        return (sumQ, fx, fy)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import NNTensor
+
+/// The t-SNE cost KL(P‖Q) and its gradient for an embedding y (n x dims, row-major): the
+/// attractive part over the non-zero pᵢⱼ of `p`, the repulsive part over all pairs, exactly
+/// (`theta` nil) or with a Barnes-Hut quadtree (2-D). See `TSNE` for the formulas.
+struct TSNEObjective: Sendable {
+    let p: JointProbabilities
+    let dims: Int
+    let theta: Double?
+
+    /// Writes ∂C/∂y into `gradient` (with P multiplied by `exaggeration`); returns the cost when
+    /// `cost` is true (KL of the exaggerated P, as scikit-learn reports it during that stage).
+    func gradient(_ y: [Double], into gradient: inout [Double], exaggeration: Double, cost: Bool) -> Double? {
+        let n = p.rows, dims = self.dims
+        var sumQ = [Double](repeating: 0, count: n)
+        var repulsive = [Double](repeating: 0, count: n * dims)
+        var klTerms = [Double](repeating: 0, count: cost ? n : 0)
+        let chunks = min(n, 64)
+        y.withUnsafeBufferPointer { y in
+            let tree = theta != nil ? BarnesHutTree(y.baseAddress!, count: n) : nil
+            let theta2 = (theta ?? 0) * (theta ?? 0)
+            sumQ.withUnsafeMutableBufferPointer { sumQ in
+                repulsive.withUnsafeMutableBufferPointer { rep in
+                    gradient.withUnsafeMutableBufferPointer { grad in
+                        let (sumQ, rep, grad) = (sumQ, rep, grad)
+                        WorkerPool.shared.run(count: chunks) { c in
+                            var stack: [Int32] = []
+                            stack.reserveCapacity(256)
+                            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+                                // Repulsion: Σⱼ wᵢⱼ and Σⱼ wᵢⱼ² (yᵢ − yⱼ).
+                                if let tree {
+                                    let (s, fx, fy) = tree.repulsion(i, y[2 * i], y[2 * i + 1], theta2: theta2, stack: &stack)
+                                    sumQ[i] = s; rep[2 * i] = fx; rep[2 * i + 1] = fy
+                                } else {
+                                    var s = 0.0
+                                    for j in 0..<n where j != i {
+                                        var d2 = 0.0
+                                        for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
+                                        let w = 1 / (1 + d2)
+                                        s += w
+                                        for a in 0..<dims { rep[i * dims + a] += w * w * (y[i * dims + a] - y[j * dims + a]) }
+                                    }
+                                    sumQ[i] = s
+                                }
+                                // Attraction: Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ).
+                                for a in 0..<dims { grad[i * dims + a] = 0 }
+                                for e in p.rowStart[i]..<p.rowStart[i + 1] {
+                                    let j = p.columns[e]
+                                    var d2 = 0.0
+                                    for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
+                                    let pw = p.values[e] * exaggeration / (1 + d2)
+                                    for a in 0..<dims { grad[i * dims + a] += pw * (y[i * dims + a] - y[j * dims + a]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var z = 0.0
+        for s in sumQ { z += s }
+        z = max(z, .leastNormalMagnitude)
+        for t in 0..<(n * dims) { gradient[t] = 4 * (gradient[t] - repulsive[t] / z) }
+        guard cost else { return nil }
+        y.withUnsafeBufferPointer { y in
+            klTerms.withUnsafeMutableBufferPointer { terms in
+                let terms = terms
+                WorkerPool.shared.run(count: chunks) { c in
+                    for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+                        var s = 0.0
+                        for e in p.rowStart[i]..<p.rowStart[i + 1] {
+                            let j = p.columns[e]
+                            var d2 = 0.0
+                            for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
+                            let pij = p.values[e] * exaggeration, qij = 1 / (1 + d2) / z
+                            s += pij * log(max(pij, .ulpOfOne) / max(qij, .ulpOfOne))
+                        }
+                        terms[i] = s
+                    }
+                }
+            }
+        }
+        return klTerms.reduce(0, +)
+    }
+}
