@@ -21,3 +21,10 @@ public enum AnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Numbers in messages as a config would write them: `150`, not `150.0`.
+enum ConfigNumber {
+    static func text(_ v: Double) -> String {
+        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
+    }
+}

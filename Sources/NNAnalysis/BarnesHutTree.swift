@@ -18,6 +18,8 @@ struct BarnesHutTree {
     private var point: [Int32] = []
     /// The leaf that holds each point.
     private var leafOf: [Int32]
+    /// The cells packed for `repulsion` (built last).
+    private var cells: [Cell] = []
 
     /// Builds the tree of the points (y[2i], y[2i + 1]).
     init(_ y: UnsafePointer<Double>, count n: Int) {
@@ -43,6 +45,7 @@ struct BarnesHutTree {
             massX[c] /= Double(count[c])
             massY[c] /= Double(count[c])
         }
+        cells = packed()
     }
 
     private mutating func addCell(_ x: Double, _ y: Double, _ h: Double) {
@@ -81,31 +84,61 @@ struct BarnesHutTree {
         (x < centerX[c] ? 0 : 1) + (y < centerY[c] ? 0 : 2)
     }
 
-    /// Repulsion on point i at (x, y): returns (Σⱼ qᵢⱼ, Σⱼ qᵢⱼ² (x − xⱼ), Σⱼ qᵢⱼ² (y − yⱼ)) over all
-    /// j ≠ i, summarised per the θ criterion. `stack` is scratch space (reused across calls).
-    func repulsion(_ i: Int, _ x: Double, _ y: Double, theta2: Double, stack: inout [Int32]) -> (Double, Double, Double) {
-        var sumQ = 0.0, fx = 0.0, fy = 0.0
-        let own = leafOf[i]
-        stack.removeAll(keepingCapacity: true)
-        stack.append(0)
-        while let c32 = stack.popLast() {
-            let c = Int(c32)
-            var n = Double(count[c])
-            if n == 0 { continue }
-            let dx = x - massX[c], dy = y - massY[c]
-            let d2 = dx * dx + dy * dy
-            let leaf = child[c] < 0
-            if leaf || 4 * half[c] * half[c] < theta2 * d2 {
-                if leaf && c32 == own { n -= 1 }
-                let q = 1 / (1 + d2), nq = n * q
-                sumQ += nq
-                fx += nq * q * dx
-                fy += nq * q * dy
-            } else {
-                let f = child[c]
-                stack.append(f); stack.append(f + 1); stack.append(f + 2); stack.append(f + 3)
+    /// A cell as the force pass reads it, packed so one cache line holds it.
+    struct Cell {
+        var massX: Double, massY: Double
+        /// The cell's side squared, (2 · half width)².
+        var side2: Double
+        var count: Double
+        /// First of four consecutive children, or -1 for a leaf.
+        var child: Int32
+    }
+
+    /// The cells packed for `repulsion`.
+    func packed() -> [Cell] {
+        (0..<count.count).map { Cell(massX: massX[$0], massY: massY[$0], side2: 4 * half[$0] * half[$0], count: Double(count[$0]), child: child[$0]) }
+    }
+
+    /// Repulsion on the points `range` of y: for each i, sumQ[i] = Σ_{j≠i} qᵢⱼ and
+    /// force[2i...2i+1] = Σ_{j≠i} qᵢⱼ² (yᵢ − yⱼ), summarised per the θ criterion.
+    func repulsion(_ range: Range<Int>, _ y: UnsafePointer<Double>, theta2: Double,
+                   sumQ: UnsafeMutablePointer<Double>, force: UnsafeMutablePointer<Double>) {
+        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * 64)
+        defer { stack.deallocate() }
+        cells.withUnsafeBufferPointer { cellBuffer in
+            leafOf.withUnsafeBufferPointer { leafOf in
+                let cells = cellBuffer.baseAddress!
+                for i in range {
+                    let x = y[2 * i], yy = y[2 * i + 1]
+                    let own = leafOf[i]
+                    var s = 0.0, fx = 0.0, fy = 0.0
+                    var top = 1
+                    stack[0] = 0
+                    while top > 0 {
+                        top -= 1
+                        let c = stack[top]
+                        let cell = cells[Int(c)]
+                        var n = cell.count
+                        if n == 0 { continue }
+                        let dx = x - cell.massX, dy = yy - cell.massY
+                        let d2 = dx * dx + dy * dy
+                        if cell.child < 0 || cell.side2 < theta2 * d2 {
+                            if c == own { n -= 1 }
+                            let q = 1 / (1 + d2), nq = n * q
+                            s += nq
+                            fx += nq * q * dx
+                            fy += nq * q * dy
+                        } else {
+                            let f = cell.child
+                            stack[top] = f; stack[top + 1] = f + 1; stack[top + 2] = f + 2; stack[top + 3] = f + 3
+                            top += 4
+                        }
+                    }
+                    sumQ[i] = s
+                    force[2 * i] = fx
+                    force[2 * i + 1] = fy
+                }
             }
         }
-        return (sumQ, fx, fy)
     }
 }

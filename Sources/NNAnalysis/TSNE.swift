@@ -62,7 +62,7 @@ public struct TSNE: Sendable {
         let n = x.rows
         guard n >= 2 else { throw AnalysisError.option("perplexity", "t-SNE needs at least 2 rows; the data has \(n)") }
         guard o.perplexity > 0, o.perplexity < Double(n) else {
-            throw AnalysisError.option("perplexity", "received \(o.perplexity), but the data has \(n) rows; perplexity must be below the number of rows (scikit-learn's rule; 5 to 50 is usual)")
+            throw AnalysisError.option("perplexity", "received \(ConfigNumber.text(o.perplexity)), but the data has \(n) rows; perplexity must be below the number of rows (scikit-learn's rule; 5 to 50 is usual)")
         }
         var method = o.method
         if method == .auto { method = n < exactLimit ? .exact : .barnesHut }

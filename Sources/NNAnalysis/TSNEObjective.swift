@@ -25,34 +25,13 @@ struct TSNEObjective: Sendable {
                     gradient.withUnsafeMutableBufferPointer { grad in
                         let (sumQ, rep, grad) = (sumQ, rep, grad)
                         WorkerPool.shared.run(count: chunks) { c in
-                            var stack: [Int32] = []
-                            stack.reserveCapacity(256)
-                            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
-                                // Repulsion: Σⱼ wᵢⱼ and Σⱼ wᵢⱼ² (yᵢ − yⱼ).
-                                if let tree {
-                                    let (s, fx, fy) = tree.repulsion(i, y[2 * i], y[2 * i + 1], theta2: theta2, stack: &stack)
-                                    sumQ[i] = s; rep[2 * i] = fx; rep[2 * i + 1] = fy
-                                } else {
-                                    var s = 0.0
-                                    for j in 0..<n where j != i {
-                                        var d2 = 0.0
-                                        for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
-                                        let w = 1 / (1 + d2)
-                                        s += w
-                                        for a in 0..<dims { rep[i * dims + a] += w * w * (y[i * dims + a] - y[j * dims + a]) }
-                                    }
-                                    sumQ[i] = s
-                                }
-                                // Attraction: Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ).
-                                for a in 0..<dims { grad[i * dims + a] = 0 }
-                                for e in p.rowStart[i]..<p.rowStart[i + 1] {
-                                    let j = p.columns[e]
-                                    var d2 = 0.0
-                                    for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
-                                    let pw = p.values[e] * exaggeration / (1 + d2)
-                                    for a in 0..<dims { grad[i * dims + a] += pw * (y[i * dims + a] - y[j * dims + a]) }
-                                }
+                            let range = (c * n / chunks)..<((c + 1) * n / chunks)
+                            if let tree {
+                                tree.repulsion(range, y.baseAddress!, theta2: theta2, sumQ: sumQ.baseAddress!, force: rep.baseAddress!)
+                            } else {
+                                exactRepulsion(range, y.baseAddress!, sumQ: sumQ.baseAddress!, force: rep.baseAddress!)
                             }
+                            attraction(range, y.baseAddress!, exaggeration: exaggeration, into: grad.baseAddress!)
                         }
                     }
                 }
@@ -82,5 +61,57 @@ struct TSNEObjective: Sendable {
             }
         }
         return klTerms.reduce(0, +)
+    }
+
+    /// Σ_{j≠i} wᵢⱼ and Σ_{j≠i} wᵢⱼ² (yᵢ − yⱼ) over all pairs, for i in `range`.
+    func exactRepulsion(_ range: Range<Int>, _ y: UnsafePointer<Double>, sumQ: UnsafeMutablePointer<Double>, force: UnsafeMutablePointer<Double>) {
+        let n = p.rows, dims = self.dims
+        for i in range {
+            var s = 0.0
+            for a in 0..<dims { force[i * dims + a] = 0 }
+            for j in 0..<n where j != i {
+                var d2 = 0.0
+                for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
+                let w = 1 / (1 + d2)
+                s += w
+                for a in 0..<dims { force[i * dims + a] += w * w * (y[i * dims + a] - y[j * dims + a]) }
+            }
+            sumQ[i] = s
+        }
+    }
+
+    /// Σⱼ e·pᵢⱼ wᵢⱼ (yᵢ − yⱼ) over the stored pᵢⱼ (e the exaggeration), for i in `range`.
+    func attraction(_ range: Range<Int>, _ y: UnsafePointer<Double>, exaggeration: Double, into grad: UnsafeMutablePointer<Double>) {
+        let dims = self.dims
+        p.rowStart.withUnsafeBufferPointer { rowStart in
+            p.columns.withUnsafeBufferPointer { columns in
+                p.values.withUnsafeBufferPointer { values in
+                    for i in range {
+                        if dims == 2 {
+                            let xi = y[2 * i], yi = y[2 * i + 1]
+                            var gx = 0.0, gy = 0.0
+                            for e in rowStart[i]..<rowStart[i + 1] {
+                                let j = columns[e]
+                                let dx = xi - y[2 * j], dy = yi - y[2 * j + 1]
+                                let pw = values[e] / (1 + dx * dx + dy * dy)
+                                gx += pw * dx
+                                gy += pw * dy
+                            }
+                            grad[2 * i] = gx * exaggeration
+                            grad[2 * i + 1] = gy * exaggeration
+                            continue
+                        }
+                        for a in 0..<dims { grad[i * dims + a] = 0 }
+                        for e in rowStart[i]..<rowStart[i + 1] {
+                            let j = columns[e]
+                            var d2 = 0.0
+                            for a in 0..<dims { let d = y[i * dims + a] - y[j * dims + a]; d2 += d * d }
+                            let pw = values[e] * exaggeration / (1 + d2)
+                            for a in 0..<dims { grad[i * dims + a] += pw * (y[i * dims + a] - y[j * dims + a]) }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -81,7 +81,7 @@ import Testing
         let x = digits.x.rows(Array(0..<20))
         var options = TSNE.Options()
         #expect(errorText { try TSNE.fit(x, options: options, rng: &rng, gemm: gemm) }
-                == "perplexity: received 30.0, but the data has 20 rows; perplexity must be below the number of rows (scikit-learn's rule; 5 to 50 is usual)")
+                == "perplexity: received 30, but the data has 20 rows; perplexity must be below the number of rows (scikit-learn's rule; 5 to 50 is usual)")
         options.perplexity = 5
         var bad = x
         bad[0, 0] = .nan
