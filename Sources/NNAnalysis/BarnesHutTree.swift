@@ -9,16 +9,20 @@
 /// which are the terms of Z = Σ_{j≠i} qᵢⱼ and of the repulsive force Σⱼ qᵢⱼ² (yᵢ − yⱼ). Coincident
 /// points share a leaf (and a point never repels itself), and the depth is capped at 48.
 struct BarnesHutTree {
-    private var centerX: [Double] = [], centerY: [Double] = [], half: [Double] = []
-    private var massX: [Double] = [], massY: [Double] = []
-    private var count: [Int32] = []
-    /// First of four consecutive children, or -1 for a leaf.
-    private var child: [Int32] = []
-    /// The point a leaf holds (its first point), or -1.
-    private var point: [Int32] = []
+    /// A cell while the tree is built.
+    private struct Node {
+        var centerX: Double, centerY: Double, half: Double
+        var massX = 0.0, massY = 0.0
+        var count: Int32 = 0
+        /// First of four consecutive children, or -1 for a leaf.
+        var child: Int32 = -1
+        /// The point a leaf holds (its first point), or -1.
+        var point: Int32 = -1
+    }
+
     /// The leaf that holds each point.
     private var leafOf: [Int32]
-    /// The cells packed for `repulsion` (built last).
+    /// The cells packed for `repulsion`.
     private var cells: [Cell] = []
 
     /// Builds the tree of the points (y[2i], y[2i + 1]).
@@ -30,58 +34,57 @@ struct BarnesHutTree {
             minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
         }
         let width = max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9)
-        let reserve = 4 * n + 4
-        centerX.reserveCapacity(reserve); centerY.reserveCapacity(reserve); half.reserveCapacity(reserve)
-        massX.reserveCapacity(reserve); massY.reserveCapacity(reserve); count.reserveCapacity(reserve)
-        child.reserveCapacity(reserve); point.reserveCapacity(reserve)
-        addCell((minX + maxX) / 2, (minY + maxY) / 2, width / 2)
-        for i in 0..<n { insert(Int32(i), y[2 * i], y[2 * i + 1], y) }
-        for i in 0..<n {
-            var c = 0
-            while child[c] >= 0 { c = Int(child[c]) + quadrant(c, y[2 * i], y[2 * i + 1]) }
-            leafOf[i] = Int32(c)
+        var nodes: [Node] = []
+        nodes.reserveCapacity(4 * n + 4)
+        nodes.append(Node(centerX: (minX + maxX) / 2, centerY: (minY + maxY) / 2, half: width / 2))
+        for i in 0..<n { Self.insert(Int32(i), y[2 * i], y[2 * i + 1], y, &nodes) }
+        leafOf.withUnsafeMutableBufferPointer { leafOf in
+            nodes.withUnsafeBufferPointer { nodes in
+                for i in 0..<n {
+                    var c = 0
+                    while nodes[c].child >= 0 { c = Int(nodes[c].child) + Self.quadrant(nodes[c], y[2 * i], y[2 * i + 1]) }
+                    leafOf[i] = Int32(c)
+                }
+            }
         }
-        for c in 0..<count.count where count[c] > 0 {
-            massX[c] /= Double(count[c])
-            massY[c] /= Double(count[c])
+        cells = nodes.map { node in
+            let m = node.count > 0 ? 1 / Double(node.count) : 0
+            return Cell(massX: node.massX * m, massY: node.massY * m, side2: 4 * node.half * node.half,
+                        count: Double(node.count), child: node.child)
         }
-        cells = packed()
     }
 
-    private mutating func addCell(_ x: Double, _ y: Double, _ h: Double) {
-        centerX.append(x); centerY.append(y); half.append(h)
-        massX.append(0); massY.append(0); count.append(0); child.append(-1); point.append(-1)
-    }
-
-    private mutating func insert(_ p: Int32, _ x: Double, _ y: Double, _ points: UnsafePointer<Double>) {
+    private static func insert(_ p: Int32, _ x: Double, _ y: Double, _ points: UnsafePointer<Double>, _ nodes: inout [Node]) {
         var c = 0, depth = 0
         while true {
-            count[c] += 1
-            massX[c] += x
-            massY[c] += y
-            if child[c] < 0 {
-                if point[c] < 0 { point[c] = p; return }
-                let q = Int(point[c])
+            nodes[c].count += 1
+            nodes[c].massX += x
+            nodes[c].massY += y
+            if nodes[c].child < 0 {
+                if nodes[c].point < 0 { nodes[c].point = p; return }
+                let q = Int(nodes[c].point)
                 let qx = points[2 * q], qy = points[2 * q + 1]
                 if (qx == x && qy == y) || depth >= 48 { return }   // coincident: share the leaf
-                // Split: the resident point moves down one level; then p continues from here.
-                let first = Int32(centerX.count), h = half[c] / 2
-                for k in 0..<4 { addCell(centerX[c] + (k & 1 == 0 ? -h : h), centerY[c] + (k & 2 == 0 ? -h : h), h) }
-                child[c] = first
-                point[c] = -1
-                let qc = Int(first) + quadrant(c, qx, qy)
-                count[qc] = count[c] - 1
-                massX[qc] = qx * Double(count[qc])
-                massY[qc] = qy * Double(count[qc])
-                point[qc] = Int32(q)
+                // Split: the resident point(s) move down one level; then p continues from here.
+                let first = Int32(nodes.count), h = nodes[c].half / 2
+                let cx = nodes[c].centerX, cy = nodes[c].centerY
+                for k in 0..<4 { nodes.append(Node(centerX: cx + (k & 1 == 0 ? -h : h), centerY: cy + (k & 2 == 0 ? -h : h), half: h)) }
+                let residents = nodes[c].count - 1
+                nodes[c].child = first
+                nodes[c].point = -1
+                let qc = Int(first) + quadrant(nodes[c], qx, qy)
+                nodes[qc].count = residents
+                nodes[qc].massX = qx * Double(residents)
+                nodes[qc].massY = qy * Double(residents)
+                nodes[qc].point = Int32(q)
             }
-            c = Int(child[c]) + quadrant(c, x, y)
+            c = Int(nodes[c].child) + quadrant(nodes[c], x, y)
             depth += 1
         }
     }
 
-    @inline(__always) private func quadrant(_ c: Int, _ x: Double, _ y: Double) -> Int {
-        (x < centerX[c] ? 0 : 1) + (y < centerY[c] ? 0 : 2)
+    @inline(__always) private static func quadrant(_ node: Node, _ x: Double, _ y: Double) -> Int {
+        (x < node.centerX ? 0 : 1) + (y < node.centerY ? 0 : 2)
     }
 
     /// A cell as the force pass reads it, packed so one cache line holds it.
@@ -92,11 +95,6 @@ struct BarnesHutTree {
         var count: Double
         /// First of four consecutive children, or -1 for a leaf.
         var child: Int32
-    }
-
-    /// The cells packed for `repulsion`.
-    func packed() -> [Cell] {
-        (0..<count.count).map { Cell(massX: massX[$0], massY: massY[$0], side2: 4 * half[$0] * half[$0], count: Double(count[$0]), child: child[$0]) }
     }
 
     /// Repulsion on the points `range` of y: for each i, sumQ[i] = Σ_{j≠i} qᵢⱼ and

@@ -11,7 +11,7 @@ public enum ScatterSVG {
 
     /// `x`, `y`: coordinates; `classes[i]` indexes `classNames` (or all rows one class when nil).
     public static func render(x: [Double], y: [Double], classes: [Int]?, classNames: [String], title: String,
-                              xLabel: String = "component 1", yLabel: String = "component 2") -> String {
+                              xLabel: String = "component 1", yLabel: String = "component 2", legendTitle: String = "class") -> String {
         precondition(x.count == y.count, "x and y differ in length")
         let width = 760.0, height = 560.0, left = 60.0, top = 44.0, plotW = 520.0, plotH = 460.0
         let finite = x.indices.filter { x[$0].isFinite && y[$0].isFinite }
@@ -49,7 +49,7 @@ public enum ScatterSVG {
             s += "</g>\n"
         }
         let legendX = left + plotW + 24
-        s += "<text x=\"\(f(legendX))\" y=\"\(f(top + 4))\" font-weight=\"bold\">\(classes == nil ? "rows" : "class")</text>\n"
+        s += "<text x=\"\(f(legendX))\" y=\"\(f(top + 4))\" font-weight=\"bold\">\(escape(classes == nil ? "rows" : legendTitle))</text>\n"
         for (c, name) in names.enumerated() {
             let yPos = top + 22 + Double(c) * 18
             if yPos > height - 10 { break }

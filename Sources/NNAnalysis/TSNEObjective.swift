@@ -18,20 +18,28 @@ struct TSNEObjective: Sendable {
         var klTerms = [Double](repeating: 0, count: cost ? n : 0)
         let chunks = min(n, 64)
         y.withUnsafeBufferPointer { y in
-            let tree = theta != nil ? BarnesHutTree(y.baseAddress!, count: n) : nil
-            let theta2 = (theta ?? 0) * (theta ?? 0)
             sumQ.withUnsafeMutableBufferPointer { sumQ in
                 repulsive.withUnsafeMutableBufferPointer { rep in
                     gradient.withUnsafeMutableBufferPointer { grad in
-                        let (sumQ, rep, grad) = (sumQ, rep, grad)
-                        WorkerPool.shared.run(count: chunks) { c in
-                            let range = (c * n / chunks)..<((c + 1) * n / chunks)
-                            if let tree {
-                                tree.repulsion(range, y.baseAddress!, theta2: theta2, sumQ: sumQ.baseAddress!, force: rep.baseAddress!)
-                            } else {
-                                exactRepulsion(range, y.baseAddress!, sumQ: sumQ.baseAddress!, force: rep.baseAddress!)
+                        let (y, sumQ, rep, grad) = (y.baseAddress!, sumQ.baseAddress!, rep.baseAddress!, grad.baseAddress!)
+                        func range(_ c: Int) -> Range<Int> { (c * n / chunks)..<((c + 1) * n / chunks) }
+                        if let theta {
+                            // One thread builds the tree while the others compute the attraction.
+                            var tree: BarnesHutTree?
+                            withUnsafeMutablePointer(to: &tree) { slot in
+                                WorkerPool.shared.run(count: chunks + 1) { c in
+                                    if c == 0 { slot.pointee = BarnesHutTree(y, count: n) } else { attraction(range(c - 1), y, exaggeration: exaggeration, into: grad) }
+                                }
                             }
-                            attraction(range, y.baseAddress!, exaggeration: exaggeration, into: grad.baseAddress!)
+                            let built = tree!
+                            WorkerPool.shared.run(count: chunks) { c in
+                                built.repulsion(range(c), y, theta2: theta * theta, sumQ: sumQ, force: rep)
+                            }
+                        } else {
+                            WorkerPool.shared.run(count: chunks) { c in
+                                exactRepulsion(range(c), y, sumQ: sumQ, force: rep)
+                                attraction(range(c), y, exaggeration: exaggeration, into: grad)
+                            }
                         }
                     }
                 }

@@ -69,6 +69,7 @@ public struct AnalysisJob {
         let started = WallClock.now()
         var metrics: [(String, ConfigNode)] = [("method", .string(recipe.method.name)), ("rows", .int(x.rows)), ("features", .int(x.columns))]
         var coordinates: Matrix, csvName: String, csv: String, classes: [Int], classNames: [String], title: String, summary: String
+        var legendTitle = "class"
         var axes = ("component 1", "component 2")
         do {
             switch recipe.method {
@@ -100,6 +101,7 @@ public struct AnalysisJob {
                 projection.components = .count(min(2, x.columns, x.rows))
                 coordinates = try PCA.fit(x, options: projection, rng: &rng, gemm: gemm).transform(x, gemm: gemm)
                 (classes, classNames) = (result.labels, (0..<options.clusters).map { "cluster \($0)" })
+                legendTitle = "cluster"
                 title = "k-means (k = \(options.clusters)) of \(recipe.name), PCA projection"
                 summary = String(format: "Inertia %.4f after %d iterations; against the labels: ARI %.4f, NMI %.4f, purity %.4f",
                                  result.inertia, result.iterations, ari, nmi, purity)
@@ -114,7 +116,7 @@ public struct AnalysisJob {
                 csvName = "embedding.csv"
                 csv = Self.embeddingCSV(coordinates, prefix: "tsne", dataset)
                 (classes, classNames) = (dataset.labels, dataset.labelNames)
-                title = "t-SNE of \(recipe.name) (perplexity \(ConfigNode.formatNumber(options.perplexity)))"
+                title = "t-SNE of \(recipe.name) (perplexity \(options.perplexity.rounded() == options.perplexity ? String(Int(options.perplexity)) : String(options.perplexity)))"
                 axes = ("t-SNE 1", "t-SNE 2")
                 summary = String(format: "KL divergence %.4f after %d iterations (", result.klDivergence, result.iterations)
                     + result.method.rawValue + String(format: "); trustworthiness (k = %d) %.4f", k, trust)
@@ -129,7 +131,7 @@ public struct AnalysisJob {
         metrics.append(("seconds", .double((seconds * 1000).rounded() / 1000)))
         let ys = coordinates.columns > 1 ? (0..<coordinates.rows).map { coordinates[$0, 1] } : [Double](repeating: 0, count: coordinates.rows)
         let svg = ScatterSVG.render(x: (0..<coordinates.rows).map { coordinates[$0, 0] }, y: ys, classes: classes,
-                                    classNames: classNames, title: title, xLabel: axes.0, yLabel: axes.1)
+                                    classNames: classNames, title: title, xLabel: axes.0, yLabel: axes.1, legendTitle: legendTitle)
         let model = ConfigNode.map([("format_version", .int(runFormatVersion)), ("nnrun_version", .string(nnrunVersion)),
                                     ("name", .string(recipe.name)), ("seed", .int(recipe.seed)), ("config", recipe.resolved),
                                     ("labels", .strings(dataset.labelNames)), ("gemm_backend", .string(gemm.kind.rawValue))])
