@@ -24,6 +24,13 @@ struct BarnesHutTree {
     private var leafOf: [Int32]
     /// The cells packed for `repulsion`.
     private var cells: [Cell] = []
+    /// Groups of nearby points for `repulsion`: the points of the largest cells holding at most
+    /// `groupSize` points; group g is `groupPoints[groupStart[g] ..< groupStart[g + 1]]`.
+    private var groupStart: [Int] = [0]
+    private var groupPoints: [Int32] = []
+    static let groupSize = 64
+
+    var groupCount: Int { groupStart.count - 1 }
 
     /// Builds the tree of the points (y[2i], y[2i + 1]).
     init(_ y: UnsafePointer<Double>, count n: Int) {
@@ -38,14 +45,35 @@ struct BarnesHutTree {
         nodes.reserveCapacity(4 * n + 4)
         nodes.append(Node(centerX: (minX + maxX) / 2, centerY: (minY + maxY) / 2, half: width / 2))
         for i in 0..<n { Self.insert(Int32(i), y[2 * i], y[2 * i + 1], y, &nodes) }
+        var groupOf = [Int32](repeating: -1, count: n), groupOfCell = [Int32](repeating: -1, count: nodes.count)
+        var groupSizes: [Int] = []
         leafOf.withUnsafeMutableBufferPointer { leafOf in
             nodes.withUnsafeBufferPointer { nodes in
                 for i in 0..<n {
-                    var c = 0
-                    while nodes[c].child >= 0 { c = Int(nodes[c].child) + Self.quadrant(nodes[c], y[2 * i], y[2 * i + 1]) }
+                    var c = 0, group = -1
+                    while true {
+                        if group < 0 && nodes[c].count <= Int32(Self.groupSize) { group = c }
+                        if nodes[c].child < 0 { break }
+                        c = Int(nodes[c].child) + Self.quadrant(nodes[c], y[2 * i], y[2 * i + 1])
+                    }
+                    if group < 0 { group = c }   // a leaf of more coincident points than a group holds
                     leafOf[i] = Int32(c)
+                    if groupOfCell[group] < 0 { groupOfCell[group] = Int32(groupSizes.count); groupSizes.append(0) }
+                    groupOf[i] = groupOfCell[group]
+                    groupSizes[Int(groupOf[i])] += 1
                 }
             }
+        }
+        // Counting sort of the points by group; a group larger than groupSize (coincident points) is split.
+        var starts = [0]
+        for size in groupSizes { starts.append(starts.last! + size) }
+        var fill = starts
+        groupPoints = [Int32](repeating: 0, count: n)
+        for i in 0..<n { groupPoints[fill[Int(groupOf[i])]] = Int32(i); fill[Int(groupOf[i])] += 1 }
+        groupStart = [0]
+        for g in 0..<groupSizes.count {
+            var at = starts[g]
+            while at < starts[g + 1] { at = min(at + Self.groupSize, starts[g + 1]); groupStart.append(at) }
         }
         cells = nodes.map { node in
             let m = node.count > 0 ? 1 / Double(node.count) : 0
@@ -97,44 +125,71 @@ struct BarnesHutTree {
         var child: Int32
     }
 
-    /// Repulsion on the points `range` of y: for each i, sumQ[i] = Σ_{j≠i} qᵢⱼ and
-    /// force[2i...2i+1] = Σ_{j≠i} qᵢⱼ² (yᵢ − yⱼ), summarised per the θ criterion.
-    func repulsion(_ range: Range<Int>, _ y: UnsafePointer<Double>, theta2: Double,
+    /// Repulsion on the points of the groups `range`: for each point i, sumQ[i] = Σ_{j≠i} qᵢⱼ and
+    /// force[2i...2i+1] = Σ_{j≠i} qᵢⱼ² (yᵢ − yⱼ).
+    ///
+    /// Points are walked in groups (Barnes, "A modified tree code: don't laugh; it runs", J. Comput.
+    /// Phys. 1990): the tree is traversed once per group, and a cell is summarised for the whole
+    /// group when w² < θ² d²_min, d_min the distance from its centre of mass to the group's bounding
+    /// box. That implies w² < θ² d² for every point of the group, so each point gets at least the
+    /// accuracy of the per-point criterion, and the inner loop over the group's points is branch-free.
+    func repulsion(groups range: Range<Int>, _ y: UnsafePointer<Double>, theta2: Double,
                    sumQ: UnsafeMutablePointer<Double>, force: UnsafeMutablePointer<Double>) {
+        let g = Self.groupSize
         let stack = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * 64)
-        defer { stack.deallocate() }
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 5 * g)
+        let own = UnsafeMutablePointer<Int32>.allocate(capacity: g)
+        defer { stack.deallocate(); scratch.deallocate(); own.deallocate() }
+        let px = scratch, py = scratch + g, sq = scratch + 2 * g, fx = scratch + 3 * g, fy = scratch + 4 * g
         cells.withUnsafeBufferPointer { cellBuffer in
             leafOf.withUnsafeBufferPointer { leafOf in
-                let cells = cellBuffer.baseAddress!
-                for i in range {
-                    let x = y[2 * i], yy = y[2 * i + 1]
-                    let own = leafOf[i]
-                    var s = 0.0, fx = 0.0, fy = 0.0
-                    var top = 1
-                    stack[0] = 0
-                    while top > 0 {
-                        top -= 1
-                        let c = stack[top]
-                        let cell = cells[Int(c)]
-                        var n = cell.count
-                        if n == 0 { continue }
-                        let dx = x - cell.massX, dy = yy - cell.massY
-                        let d2 = dx * dx + dy * dy
-                        if cell.child < 0 || cell.side2 < theta2 * d2 {
-                            if c == own { n -= 1 }
-                            let q = 1 / (1 + d2), nq = n * q
-                            s += nq
-                            fx += nq * q * dx
-                            fy += nq * q * dy
-                        } else {
-                            let f = cell.child
-                            stack[top] = f; stack[top + 1] = f + 1; stack[top + 2] = f + 2; stack[top + 3] = f + 3
-                            top += 4
+                groupPoints.withUnsafeBufferPointer { members in
+                    let cells = cellBuffer.baseAddress!
+                    for group in range {
+                        let first = groupStart[group], k = groupStart[group + 1] - first
+                        var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
+                        for t in 0..<k {
+                            let i = Int(members[first + t])
+                            px[t] = y[2 * i]; py[t] = y[2 * i + 1]; own[t] = leafOf[i]
+                            sq[t] = 0; fx[t] = 0; fy[t] = 0
+                            x0 = min(x0, px[t]); x1 = max(x1, px[t]); y0 = min(y0, py[t]); y1 = max(y1, py[t])
+                        }
+                        var top = 1
+                        stack[0] = 0
+                        while top > 0 {
+                            top -= 1
+                            let c = stack[top]
+                            let cell = cells[Int(c)]
+                            let ex = max(x0 - cell.massX, 0, cell.massX - x1), ey = max(y0 - cell.massY, 0, cell.massY - y1)
+                            if cell.child >= 0 && cell.side2 >= theta2 * (ex * ex + ey * ey) {
+                                let f = cell.child
+                                stack[top] = f; stack[top + 1] = f + 1; stack[top + 2] = f + 2; stack[top + 3] = f + 3
+                                top += 4
+                                continue
+                            }
+                            if cell.count == 0 { continue }
+                            let mx = cell.massX, my = cell.massY, n = cell.count
+                            if cell.child < 0 {
+                                for t in 0..<k {
+                                    let dx = px[t] - mx, dy = py[t] - my
+                                    let q = 1 / (1 + dx * dx + dy * dy), nq = (own[t] == c ? n - 1 : n) * q
+                                    sq[t] += nq; fx[t] += nq * q * dx; fy[t] += nq * q * dy
+                                }
+                            } else {
+                                var t = 0
+                                while t < k {
+                                    let dx = px[t] - mx, dy = py[t] - my
+                                    let q = 1 / (1 + dx * dx + dy * dy), nq = n * q
+                                    sq[t] += nq; fx[t] += nq * q * dx; fy[t] += nq * q * dy
+                                    t += 1
+                                }
+                            }
+                        }
+                        for t in 0..<k {
+                            let i = Int(members[first + t])
+                            sumQ[i] = sq[t]; force[2 * i] = fx[t]; force[2 * i + 1] = fy[t]
                         }
                     }
-                    sumQ[i] = s
-                    force[2 * i] = fx
-                    force[2 * i + 1] = fy
                 }
             }
         }

@@ -31,9 +31,10 @@ struct TSNEObjective: Sendable {
                                     if c == 0 { slot.pointee = BarnesHutTree(y, count: n) } else { attraction(range(c - 1), y, exaggeration: exaggeration, into: grad) }
                                 }
                             }
-                            let built = tree!
-                            WorkerPool.shared.run(count: chunks) { c in
-                                built.repulsion(range(c), y, theta2: theta * theta, sumQ: sumQ, force: rep)
+                            let built = tree!, groups = built.groupCount, parts = min(groups, 64)
+                            WorkerPool.shared.run(count: parts) { c in
+                                built.repulsion(groups: (c * groups / parts)..<((c + 1) * groups / parts), y,
+                                                theta2: theta * theta, sumQ: sumQ, force: rep)
                             }
                         } else {
                             WorkerPool.shared.run(count: chunks) { c in
