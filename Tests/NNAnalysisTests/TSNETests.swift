@@ -55,7 +55,8 @@ import Testing
     }
 
     @Test func digitsSubsetEmbeddingIsTrustworthy() throws {
-        // 400 digits (debug builds are slow); the full-digits goal (>= 0.99) is checked by `nnrun bench tsne`.
+        // Every 4th digit, 400 rows, 500 iterations (debug builds are slow); the full-digits goal
+        // (>= 0.99 on all 1797) is checked by `nnrun bench tsne` (0.995).
         let rows = Array(stride(from: 0, to: 1797, by: 4)).prefix(400)
         let x = digits.x.rows(Array(rows))
         var options = TSNE.Options()
@@ -64,7 +65,7 @@ import Testing
         var rng = RNG(seed: 0)
         let result = try TSNE.fit(x, options: options, rng: &rng, gemm: gemm)
         let t = try Trustworthiness.score(input: x, embedding: result.embedding, k: 5, gemm: gemm)
-        #expect(t >= 0.97, "trustworthiness \(t)")
+        #expect(t >= 0.985, "trustworthiness \(t)")   // 0.9911 when written
         #expect(result.learningRate == 50)
         var again = RNG(seed: 0)
         #expect(try TSNE.fit(x, options: options, rng: &again, gemm: gemm).embedding == result.embedding)

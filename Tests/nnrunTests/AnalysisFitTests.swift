@@ -61,6 +61,14 @@ import Testing
         #expect((m["trustworthiness"] as? Double ?? 0) > 0.95, "\(m)")
         let svg = try CLI.read("runs/tsne-iris/embedding.svg", in: dir)
         #expect(svg.contains("setosa (50)") && XMLParser(data: Data(svg.utf8)).parse())
+        // Barnes-Hut: the same bytes on one thread and on two.
+        for threads in ["1", "2"] {
+            let r = try CLI.run(["fit", "configs/tsne-iris.yaml", "--set", "method.tsne.method=barnes_hut", "--output", "runs/bh\(threads)"],
+                                in: dir, environment: ["NNRUN_THREADS": threads])
+            #expect(r.status == 0, "\(r)")
+        }
+        #expect(try CLI.read("runs/bh1/embedding.csv", in: dir) == CLI.read("runs/bh2/embedding.csv", in: dir))
+        #expect(try metrics("runs/bh1", in: dir)["method_used"] as? String == "barnes_hut")
     }
 
     static let iris = "name: bad\ndata:\n  source: {csv: {path: data/iris.csv, label: species}}\nmethod:\n"
