@@ -102,7 +102,8 @@ public struct KMeans: Sendable {
     /// Nearest centre of each row and the squared distance to it.
     static func assign(_ x: Matrix, _ centers: Matrix, gemm: GEMM) -> ([Int], [Double]) {
         let n = x.rows, k = centers.rows
-        let dots = LinearAlgebra.product(x, centers, transB: true, gemm: gemm)   // n x k
+        // Cᵀ stored d x k, so the product streams rows (the built-in double GEMM is a plain loop).
+        let dots = LinearAlgebra.product(x, centers.transposed, gemm: gemm)   // n x k
         let centerNorms = centers.rowSquaredNorms(), norms = x.rowSquaredNorms()
         var labels = [Int](repeating: 0, count: n), distances = [Double](repeating: 0, count: n)
         for i in 0..<n {

@@ -48,21 +48,24 @@ public enum NearestNeighbors {
         let norms = x.rowSquaredNorms()
         let blocks = (n + blockRows - 1) / blockRows
         let single = gemm.singleThreadedCopy
+        let xt = x.transposed   // d x n: the product streams rows (the built-in double GEMM is a plain loop)
         x.values.withUnsafeBufferPointer { xs in
-            norms.withUnsafeBufferPointer { norms in
-                let xs = xs, norms = norms
-                WorkerPool.shared.run(count: blocks) { b in
-                    let rows = (b * blockRows)..<min(n, (b + 1) * blockRows)
-                    var buffer = [Double](repeating: 0, count: rows.count * n)
-                    buffer.withUnsafeMutableBufferPointer { out in
-                        single.dgemm(transA: false, transB: true, m: rows.count, n: n, k: d, alpha: -2,
-                                     a: xs.baseAddress! + rows.lowerBound * d, lda: max(d, 1), b: xs.baseAddress!, ldb: max(d, 1),
-                                     beta: 0, c: out.baseAddress!, ldc: n)
-                        for (r, i) in rows.enumerated() {
-                            for j in 0..<n { out[r * n + j] = max(0, out[r * n + j] + norms[i] + norms[j]) }
-                            out[r * n + i] = 0
+            xt.values.withUnsafeBufferPointer { xts in
+                norms.withUnsafeBufferPointer { norms in
+                    let (xs, xts, norms) = (xs, xts, norms)
+                    WorkerPool.shared.run(count: blocks) { b in
+                        let rows = (b * blockRows)..<min(n, (b + 1) * blockRows)
+                        var buffer = [Double](repeating: 0, count: rows.count * n)
+                        buffer.withUnsafeMutableBufferPointer { out in
+                            single.dgemm(transA: false, transB: false, m: rows.count, n: n, k: d, alpha: -2,
+                                         a: xs.baseAddress! + rows.lowerBound * d, lda: max(d, 1), b: xts.baseAddress!, ldb: max(n, 1),
+                                         beta: 0, c: out.baseAddress!, ldc: n)
+                            for (r, i) in rows.enumerated() {
+                                for j in 0..<n { out[r * n + j] = max(0, out[r * n + j] + norms[i] + norms[j]) }
+                                out[r * n + i] = 0
+                            }
+                            body(rows, UnsafeBufferPointer(out))
                         }
-                        body(rows, UnsafeBufferPointer(out))
                     }
                 }
             }

@@ -33,7 +33,11 @@ public struct PCA: Sendable {
         /// Power iterations of the randomized solver (scikit-learn's `iterated_power`, default 7
         /// when k < 0.1 min(n, d), else 4; here a fixed default of 7).
         public var powerIterations = 7
-        public init() {}
+        public init(components: Components = .count(2), whiten: Bool = false, solver: Solver = .auto) {
+            self.components = components
+            self.whiten = whiten
+            self.solver = solver
+        }
     }
 
     public var mean: [Double]

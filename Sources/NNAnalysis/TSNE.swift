@@ -78,9 +78,7 @@ public struct TSNE: Sendable {
         var y: [Double]
         switch o.initialization {
         case .pca:
-            var options = PCA.Options()
-            options.components = .count(dims)
-            let projected = try PCA.fit(x, options: options, rng: &rng, gemm: gemm).transform(x, gemm: gemm)
+            let projected = try PCA.fit(x, options: PCA.Options(components: .count(dims)), rng: &rng, gemm: gemm).transform(x, gemm: gemm)
             var mean = 0.0, squares = 0.0
             for i in 0..<n { mean += projected[i, 0] }
             mean /= Double(n)

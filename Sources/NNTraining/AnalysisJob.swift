@@ -97,8 +97,7 @@ public struct AnalysisJob {
                             ("normalized_mutual_info", .double(round6(nmi))), ("purity", .double(round6(purity)))]
                 csvName = "clusters.csv"
                 csv = "row,cluster,label\n" + (0..<x.rows).map { "\($0),\(result.labels[$0]),\(csvField(dataset.labelNames[dataset.labels[$0]]))\n" }.joined()
-                var projection = PCA.Options()
-                projection.components = .count(min(2, x.columns, x.rows))
+                let projection = PCA.Options(components: .count(min(2, x.columns, x.rows)))
                 coordinates = try PCA.fit(x, options: projection, rng: &rng, gemm: gemm).transform(x, gemm: gemm)
                 (classes, classNames) = (result.labels, (0..<options.clusters).map { "cluster \($0)" })
                 legendTitle = "cluster"

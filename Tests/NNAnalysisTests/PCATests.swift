@@ -7,9 +7,7 @@ import Testing
 
     @Test func digitsExplainedVarianceMatchesScikitLearn() throws {
         var rng = RNG(seed: 0)
-        var options = PCA.Options()
-        options.components = .count(5)
-        options.solver = .full
+        let options = PCA.Options(components: .count(5), solver: .full)
         let pca = try PCA.fit(digits.x, options: options, rng: &rng, gemm: gemm)
         #expect(abs(pca.explainedVarianceRatio[0] - 0.1489) < 1e-3 && abs(pca.explainedVarianceRatio[1] - 0.1362) < 1e-3)
         for (a, b) in zip(pca.explainedVarianceRatio, reference.explained_variance_ratio) { #expect(abs(a - b) < 1e-9) }
@@ -40,9 +38,7 @@ import Testing
 
     @Test func randomizedSolverAgreesWithExact() throws {
         var rng = RNG(seed: 3)
-        var options = PCA.Options()
-        options.components = .count(2)
-        options.solver = .randomized
+        let options = PCA.Options(components: .count(2), solver: .randomized)
         let pca = try PCA.fit(digits.x, options: options, rng: &rng, gemm: gemm)
         for c in 0..<2 { #expect(abs(pca.explainedVarianceRatio[c] - reference.explained_variance_ratio[c]) < 1e-6) }
         for c in 0..<2 { #expect(zip(pca.components.row(c), reference.components[c]).allSatisfy { abs($0 - $1) < 1e-4 }) }
@@ -53,8 +49,7 @@ import Testing
         // computed on the transposed problem's eigenvalues: check A v = λ v on the covariance.
         let x = digits.x.rows(Array(0..<20))
         var rng = RNG(seed: 0)
-        var options = PCA.Options()
-        options.components = .count(4)
+        let options = PCA.Options(components: .count(4))
         let pca = try PCA.fit(x, options: options, rng: &rng, gemm: gemm)
         let xc = x.centered(x.columnMeans())
         for c in 0..<4 {
