@@ -35,13 +35,19 @@ public struct KMeans: Sendable {
     /// Lloyd iterations of the winning run.
     public var iterations: Int
 
-    public static func fit(_ x: Matrix, options: Options, rng: inout RNG, gemm: GEMM) throws -> KMeans {
-        try x.checkFinite()
-        let n = x.rows, k = options.clusters
+    /// Checks `options` against data of `n` rows without clustering.
+    public static func validate(_ options: Options, rows n: Int) throws {
+        let k = options.clusters
         guard k >= 1 else { throw AnalysisError.option("n_clusters", "received \(k), expected a count >= 1") }
         guard k <= n else {
             throw AnalysisError.option("n_clusters", "received \(k), but the data has only \(n) rows; n_clusters must be at most the number of rows")
         }
+    }
+
+    public static func fit(_ x: Matrix, options: Options, rng: inout RNG, gemm: GEMM) throws -> KMeans {
+        try x.checkFinite()
+        try validate(options, rows: x.rows)
+        let n = x.rows, k = options.clusters
         var variance = 0.0
         let mean = x.columnMeans()
         for i in 0..<n { for j in 0..<x.columns { let v = x[i, j] - mean[j]; variance += v * v } }

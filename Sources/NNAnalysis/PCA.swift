@@ -49,10 +49,11 @@ public struct PCA: Sendable {
     /// The solver that ran (`auto` resolved).
     public var solver: Solver
 
-    /// Fits the components of `x` (n x d). `rng` draws the randomized solver's test matrix.
-    public static func fit(_ x: Matrix, options: Options = Options(), rng: inout RNG, gemm: GEMM) throws -> PCA {
-        try x.checkFinite()
-        let n = x.rows, d = x.columns, rank = min(n, d)
+    /// Checks `options` against data of `n` rows and `d` features without fitting; returns the
+    /// solver `auto` resolves to. Throws `AnalysisError.option` for a count or fraction that does
+    /// not fit.
+    public static func validate(_ options: Options, rows n: Int, columns d: Int) throws -> Solver {
+        let rank = min(n, d)
         guard n >= 2 else { throw AnalysisError.option("n_components", "PCA needs at least 2 rows; the data has \(n)") }
         switch options.components {
         case .count(let k) where k < 1 || k > rank:
@@ -68,6 +69,14 @@ public struct PCA: Sendable {
         if solver == .randomized, case .fraction = options.components {
             throw AnalysisError.option("n_components", "the randomized solver needs a count of components, not a fraction; use solver: full")
         }
+        return solver
+    }
+
+    /// Fits the components of `x` (n x d). `rng` draws the randomized solver's test matrix.
+    public static func fit(_ x: Matrix, options: Options = Options(), rng: inout RNG, gemm: GEMM) throws -> PCA {
+        try x.checkFinite()
+        let n = x.rows, d = x.columns
+        let solver = try validate(options, rows: n, columns: d)
         let mean = x.columnMeans()
         let xc = x.centered(mean)
         var totalVariance = 0.0

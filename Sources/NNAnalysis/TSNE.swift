@@ -57,9 +57,9 @@ public struct TSNE: Sendable {
     /// Rows at which `auto` switches from exact to Barnes-Hut.
     public static let exactLimit = 1000
 
-    public static func fit(_ x: Matrix, options o: Options, rng: inout RNG, gemm: GEMM) throws -> TSNE {
-        try x.checkFinite()
-        let n = x.rows
+    /// Checks `o` against data of `n` rows and `d` features without embedding; returns the method
+    /// `auto` resolves to.
+    public static func validate(_ o: Options, rows n: Int, columns d: Int) throws -> Method {
         guard n >= 2 else { throw AnalysisError.option("perplexity", "t-SNE needs at least 2 rows; the data has \(n)") }
         guard o.perplexity > 0, o.perplexity < Double(n) else {
             throw AnalysisError.option("perplexity", "received \(ConfigNumber.text(o.perplexity)), but the data has \(n) rows; perplexity must be below the number of rows (scikit-learn's rule; 5 to 50 is usual)")
@@ -69,9 +69,16 @@ public struct TSNE: Sendable {
         guard o.components >= 1, method == .exact || o.components == 2 else {
             throw AnalysisError.option("n_components", "received \(o.components); Barnes-Hut embeds in 2 dimensions only (use method: exact for others)")
         }
-        guard o.components <= x.columns || o.initialization == .random else {
-            throw AnalysisError.option("n_components", "received \(o.components), but PCA initialisation needs at most the \(x.columns) features")
+        guard o.components <= d || o.initialization == .random else {
+            throw AnalysisError.option("n_components", "received \(o.components), but PCA initialisation needs at most the \(d) features")
         }
+        return method
+    }
+
+    public static func fit(_ x: Matrix, options o: Options, rng: inout RNG, gemm: GEMM) throws -> TSNE {
+        try x.checkFinite()
+        let n = x.rows
+        let method = try validate(o, rows: n, columns: x.columns)
         let p = method == .exact ? JointProbabilities.exact(x, perplexity: o.perplexity, gemm: gemm)
                                  : JointProbabilities.nearestNeighbors(x, perplexity: o.perplexity, gemm: gemm)
         let dims = o.components

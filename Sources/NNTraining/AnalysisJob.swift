@@ -59,6 +59,27 @@ public struct AnalysisJob {
         try run(on: try loadRows(), write: write)
     }
 
+    /// Checks the method's options against `dataset` without running it (`nnrun check`).
+    public func validate(_ dataset: Dataset) throws {
+        do {
+            switch recipe.method {
+            case .pca(let o): _ = try PCA.validate(o, rows: dataset.count, columns: dataset.featureCount)
+            case .kmeans(let o): try KMeans.validate(o, rows: dataset.count)
+            case .tsne(let o): _ = try TSNE.validate(o, rows: dataset.count, columns: dataset.featureCount)
+            }
+        } catch let error as AnalysisError {
+            throw reported(error)
+        }
+    }
+
+    /// An option the data rejects as a config error at its key; a NaN in the data as `AnalysisDataError`.
+    func reported(_ error: AnalysisError) -> Error {
+        if let option = error.option, case .option(_, let message) = error {
+            return ConfigErrors([recipe.error(for: option, message)])
+        }
+        return AnalysisDataError(file: recipe.file, message: error.description)
+    }
+
     /// Runs the method on `dataset` (already scaled). Options the data rejects are config errors
     /// at their key; a NaN or infinity in the data is an error naming its row and column.
     public func run(on dataset: Dataset, write: Bool = true) throws -> Result {
@@ -121,10 +142,7 @@ public struct AnalysisJob {
                     + result.method.rawValue + String(format: "); trustworthiness (k = %d) %.4f", k, trust)
             }
         } catch let error as AnalysisError {
-            if let option = error.option, case .option(_, let message) = error {
-                throw ConfigErrors([recipe.error(for: option, message)])
-            }
-            throw AnalysisDataError(file: recipe.file, message: error.description)
+            throw reported(error)
         }
         let seconds = WallClock.now() - started
         metrics.append(("seconds", .double((seconds * 1000).rounded() / 1000)))

@@ -98,5 +98,8 @@ import Testing
         let result = try CLI.run(["fit", "configs/bad.yaml"], in: dir)
         expectLines(result, expected, status: 2)
         #expect(CLI.listing(dir) == before, "a failed fit left files behind")
+        // check finds the same problems, data-dependent ones included, without running the method.
+        let check = try CLI.run(["check", "configs/bad.yaml"], in: dir)
+        #expect(check.status == 2 && check.stderr == result.stderr, "\(check)")
     }
 }
