@@ -4,6 +4,7 @@ import PackageDescription
 // Dependencies point one way (DESIGN.md §2): a target never imports one listed above it here.
 //   nnrun -> NNTraining -> NNCheckpoint -> NNModel -> NNLayers -> NNTensor
 //                      \-> NNData -> NNTensor          (all of them -> NNConfig)
+//                      \-> NNAnalysis -> NNTensor      (PCA, k-means, t-SNE, scores, scatter SVG)
 //   NNTraining -> NNReport -> NNTensor   (pictures: curves, terminal chart, report.html, image grids)
 // Only NNModel imports Yams; only NNTensor touches BLAS and the C kernels (CKernels).
 let package = Package(
@@ -24,8 +25,9 @@ let package = Package(
         .target(name: "NNLayers", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNModel", dependencies: ["NNLayers", "NNConfig", .product(name: "Yams", package: "Yams")]),
         .target(name: "NNCheckpoint", dependencies: ["NNModel"]),
-        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint", "NNReport"]),
+        .target(name: "NNAnalysis", dependencies: ["NNTensor", "NNConfig"]),
         .target(name: "NNReport", dependencies: ["NNTensor", "NNConfig"]),
+        .target(name: "NNTraining", dependencies: ["NNModel", "NNData", "NNCheckpoint", "NNReport", "NNAnalysis"]),
         .executableTarget(name: "nnrun", dependencies: [
             "NNTraining", "NNReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "NNCheckpointTests", dependencies: ["NNCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTrainingTests", dependencies: ["NNTraining"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNReportTests", dependencies: ["NNReport", "NNData"]),
+        .testTarget(name: "NNAnalysisTests", dependencies: ["NNAnalysis", "NNData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "nnrunTests", dependencies: ["nnrun"]),
     ]
 )

@@ -13,7 +13,9 @@ keras==3.15.1 jax scikit-learn, TORCH_PY at one with torch scikit-learn (see tha
         python3 scripts/bench_peers.py --job mlp --reps 5 > bench-results.json
 
 Jobs: mlp, cnn (digits CNN, 30 epochs), mnist (Keras' mnist_cnn on synthetic 28x28x1; training and
-inference samples/s), resnet50 (inference latency; the peer is scripts/peers/torch_resnet50.py).
+inference samples/s), resnet50 (inference latency; the peer is scripts/peers/torch_resnet50.py),
+pca, kmeans, tsne (the unsupervised methods on all 1797 digits; the peer is unsupervised_sklearn.py,
+which runs all three each time: only the job's own fields are compared).
 """
 import argparse, json, os, statistics, subprocess, sys, time
 
@@ -44,7 +46,12 @@ JOBS = {
                         ("PyTorch", "TORCH_PY", "torch_mnist_cnn.py", {})],
               ["train_samples_per_s", "infer_samples_per_s"]),
     "resnet50": ("resnet50", [("PyTorch + torchvision", "TORCH_PY", "@scripts/peers/torch_resnet50.py", {})], ["ms_1", "ms_16"]),
+    "pca": ("pca", [("scikit-learn", "PEER_PY", "unsupervised_sklearn.py", {})], ["pca_s"]),
+    "kmeans": ("kmeans", [("scikit-learn", "PEER_PY", "unsupervised_sklearn.py", {})], ["kmeans_s", "kmeans_ari"]),
+    "tsne": ("tsne", [("scikit-learn", "PEER_PY", "unsupervised_sklearn.py", {})], ["tsne_s", "tsne_trustworthiness_k5"]),
 }
+# Quality figures: reported, never turned into speed-up ratios.
+QUALITY = {"test_acc", "kmeans_ari", "tsne_trustworthiness_k5"}
 
 
 def main():
@@ -91,7 +98,7 @@ def main():
             if m in row and m in base and row[m] and base[m]:
                 is_time = (m.endswith("_s") and not m.endswith("per_s")) or m.startswith("ms_")
                 faster = row[m] / base[m] if is_time else base[m] / row[m]
-                if m != "test_acc":
+                if m not in QUALITY:
                     row["nnrun_speedup_" + m] = round(faster, 2)
     print(json.dumps({"bench": args.job, "reps": args.reps, "results": summary}, indent=2))
 

@@ -18,10 +18,11 @@ struct Bench: ParsableCommand {
             (epoch 1 warms up) and inference samples/s at batch 1000 (median of 3 passes).
             resnet50: inference latency of models/resnet50.yaml (224x224x3, random weights) on one image (median of 10) \
             and on a batch of 16 (median of 3); scripts/peers/torch_resnet50.py is the PyTorch side.
+            pca, kmeans, tsne: the unsupervised methods on all 1797 digits / 16 (see BenchAnalysis.swift).
             Each matches a peer script (../shared/bench/peers, scripts/peers).
             """)
 
-    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp, cnn, mnist, resnet50 }
+    enum Job: String, ExpressibleByArgument, CaseIterable { case mlp, cnn, mnist, resnet50, pca, kmeans, tsne }
 
     @Argument(help: "The job: \(Job.allCases.map(\.rawValue).joined(separator: ", ")).")
     var job: Job
@@ -56,6 +57,9 @@ struct Bench: ParsableCommand {
             case .resnet50:
                 let r = try BenchJobs.resnet50(modelFile: model, gemm: gemm)
                 fields += [("params", "\(r.params)"), ("ms_1", String(format: "%.2f", r.ms1)), ("ms_16", String(format: "%.2f", r.ms16))]
+            case .pca, .kmeans, .tsne:
+                fields[0] = ("bench", "\"\(job.rawValue)_digits\"")
+                fields += try BenchJobs.analysis(job, gemm: gemm)
             case .mnist:
                 let r = try BenchJobs.mnist(gemm: gemm, epochs: max(epochs ?? 3, 2))
                 fields += [("epochs", "\(max(epochs ?? 3, 2))"), ("batch", "128"), ("n_train", "6000"),

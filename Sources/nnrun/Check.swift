@@ -14,6 +14,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if try recipe.describeAnalysisIfAny() { return }   // method: instead of model: (CheckAnalysis.swift)
             let (loaded, model) = try recipe.loadModel()
             // The data is optional here: a missing file is a note, a model that does not fit is an error.
             var dataLine = "  data: none (a model file; fit needs a run recipe)"

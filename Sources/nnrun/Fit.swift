@@ -15,6 +15,7 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if try runAnalysisIfAny() { return }   // method: instead of model: (FitAnalysis.swift)
             let loaded = try recipe.load(refuseFinetune: true)
             if loaded.isModelFile {
                 throw ConfigErrors([ConfigError(location: SourceLocation(file: recipe.config, line: 0, column: 0), path: "",

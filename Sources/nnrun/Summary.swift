@@ -10,6 +10,7 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if try recipe.describeAnalysisIfAny() { return }   // method: instead of model: (CheckAnalysis.swift)
             let (loaded, model) = try recipe.loadModel()
             print(summary(of: model, name: loaded.config.name))
         }
