@@ -60,6 +60,10 @@ enum CLI {
         FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent($0).path)
     }
 
+    /// The files of a complete run folder.
+    static let runFiles = ["curves.svg", "history.csv", "metrics.json", "model.json", "optimizer.safetensors", "report.html",
+                           "split.json", "weights.safetensors"]
+
     /// What a fresh sandbox lists, plus `more`, sorted.
     static func baseListing(plus more: String...) -> [String] { (packageFolders + more).sorted() }
 
