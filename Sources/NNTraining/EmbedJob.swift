@@ -112,7 +112,7 @@ public struct EmbedJob {
                 metrics.append(("explained_variance_ratio", .list(ratios.map { .double(round6($0)) })))
                 axes = ("PC 1 (\(percent(ratios[0])) of variance)", ratios.count > 1 ? "PC 2 (\(percent(ratios[1])))" : "")
                 prefix = "pc"
-                title = "PCA of layer \(layer)"
+                title = "PCA"
             case .tsne:
                 do {
                     _ = try TSNE.validate(tsneOptions, rows: x.rows, columns: x.columns)
@@ -126,9 +126,10 @@ public struct EmbedJob {
                 metrics += [("perplexity", .double(tsneOptions.perplexity)), ("kl_divergence", .double(round6(tsne.klDivergence)))]
                 axes = ("t-SNE 1", "t-SNE 2")
                 prefix = "tsne"
-                title = "t-SNE of layer \(layer) (perplexity \(ConfigNode.formatNumber(tsneOptions.perplexity)))"
+                let p = tsneOptions.perplexity
+                title = "t-SNE (perplexity \(p.rounded() == p && abs(p) < 1e9 ? String(Int(p)) : String(p)))"
             case .none:
-                title = "Layer \(layer)"
+                title = "Raw values"
             }
             if method != .none {
                 let k = min(5, max(1, (x.rows - 1) / 2))
@@ -141,7 +142,7 @@ public struct EmbedJob {
         metrics += [("kmeans_clusters", .int(data.classCount)), ("purity", .double(round6(purity))),
                     ("adjusted_rand_index", .double(round6(ari))), ("normalized_mutual_info", .double(round6(nmi)))]
         if let trust { metrics += [("trustworthiness", .double(round6(trust))), ("trustworthiness_k", .int(min(5, max(1, (x.rows - 1) / 2))))] }
-        title += " of \(run.recipe.config.name), \(split.rawValue) split (\(x.rows) samples); k-means purity \(String(format: "%.3f", purity))"
+        title += " of layer \(layer) of \(run.recipe.config.name), \(split.rawValue) split; k-means purity \(String(format: "%.3f", purity))"
         let svg = ScatterSVG.render(x: (0..<coordinates.rows).map { coordinates[$0, 0] },
                                     y: (0..<coordinates.rows).map { coordinates.columns > 1 ? coordinates[$0, 1] : 0 },
                                     classes: data.labels, classNames: data.labelNames, title: title, xLabel: axes.0, yLabel: axes.1)
