@@ -162,7 +162,7 @@ private let availableBackends: [GEMMBackendKind] =
         let error = try #require(throws: ConfigErrors.self) {
             _ = try Recipe.load(path: shippedRecipe, overrides: ["training.epohcs=5"])
         }
-        #expect(error.description == #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#)
+        #expect(error.description == #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, callbacks, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#)
     }
 
     // MARK: Errors found at fit time
@@ -210,7 +210,7 @@ private let availableBackends: [GEMMBackendKind] =
         let result = try job.run()
         #expect(result.output == output)
         let files = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
-        #expect(files == ["history.csv", "metrics.json", "model.json", "optimizer.safetensors", "split.json", "weights.safetensors"])
+        #expect(files == ["curves.svg", "history.csv", "metrics.json", "model.json", "optimizer.safetensors", "report.html", "split.json", "weights.safetensors"])
         let csv = try String(contentsOfFile: output + "/history.csv", encoding: .utf8)
         #expect(csv == result.history.csv())
 

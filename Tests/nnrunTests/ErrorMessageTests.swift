@@ -227,7 +227,7 @@ let badInputs: [BadInput] = [
 
     // --set overrides.
     .override("--set unknown key", ["training.epohcs=5"],
-              [#"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#]),
+              [#"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, callbacks, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#]),
     .override("--set unknown top-level key", ["sed=3"],
               [#"--set sed=3: no key "sed" at the top level; expected one of: \#(resolvedTopLevelKeys) (did you mean "seed"?)"#]),
     .override("--set unknown layer option", ["model.layers[0].dense.unit=3"],
@@ -243,7 +243,7 @@ let badInputs: [BadInput] = [
     .override("--set malformed path", ["training..epochs=5"],
               [#"--set training..epochs=5: malformed path "training..epochs"; write keys separated by dots and list indices in brackets, such as model.layers[2].dense.units"#]),
     .override("--set several problems", ["training.epohcs=5", "sed=3"], [
-        #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#,
+        #"--set training.epohcs=5: no key "epohcs" under "training"; expected one of: batch_size, callbacks, checkpoint_every, epochs, shuffle (did you mean "epochs"?)"#,
         #"--set sed=3: no key "sed" at the top level; expected one of: \#(resolvedTopLevelKeys) (did you mean "seed"?)"#,
         "2 errors",
     ]),

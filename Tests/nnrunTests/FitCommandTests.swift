@@ -26,7 +26,7 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr == "")
         let out = dir.appendingPathComponent("out")
-        #expect(CLI.listing(out) == ["history.csv", "metrics.json", "model.json", "optimizer.safetensors", "split.json", "weights.safetensors"])
+        #expect(CLI.listing(out) == ["curves.svg", "history.csv", "metrics.json", "model.json", "optimizer.safetensors", "report.html", "split.json", "weights.safetensors"])
         #expect(CLI.listing(dir) == CLI.baseListing(plus: "out"), "temporary folders or runs/ left behind")
 
         // model.json: the resolved recipe with every default, labels, scaling, seed, hash, state.
@@ -136,7 +136,7 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
         let result = try CLI.run(["fit", "configs/mlp.yaml", "--set", "training.epochs=1", "--output", "empty", "--progress", "none"], in: dir)
         #expect(result.status == 0, "\(result)")
-        #expect(CLI.listing(dir.appendingPathComponent("empty")).count == 6)
+        #expect(CLI.listing(dir.appendingPathComponent("empty")).count == 8)
     }
 
     @Test func aFileInTheWayIsRefused() throws {
@@ -201,9 +201,10 @@ private func lookup(_ object: [String: Any], _ path: String) -> Any? {
             let match = try #require(line.wholeMatch(of: Self.epochLine), "\(line)")
             #expect(match.1 == "\(i + 1)")
         }
-        // Besides the epoch lines: the banner before them, the test metrics and the folder after.
+        // Besides the epoch lines: the banner before them, the terminal chart (loss, val_loss), the
+        // test metrics and the folder after.
         let others = lines.filter { !$0.hasPrefix("Epoch") }
-        #expect(others.count == 3, "\(result.stdout)")
+        #expect(others.count == 5, "\(result.stdout)")
         #expect(others.first?.hasPrefix("Training digits-mlp: 862 train / 216 validation / 719 test samples, 17,226 parameters, GEMM ") == true)
         #expect(lines.last?.hasPrefix("Run written to out/ (") == true)
         #expect(lines.dropLast().last?.wholeMatch(of: #/Test loss: \d+\.\d{4} - test accuracy: \d\.\d{4}/#) != nil)

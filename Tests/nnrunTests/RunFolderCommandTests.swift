@@ -110,7 +110,7 @@ private func bytes(_ path: String, in dir: URL) throws -> [UInt8] {
         try Data(header).write(to: weights)
         #expect(try failure(["evaluate", "mlp"]).1.first?.hasPrefix("error: mlp/weights.safetensors: invalid JSON header at byte") == true)
         // Nothing was written by the failures.
-        #expect(CLI.listing(dir.appendingPathComponent("mlp")) == ["history.csv", "metrics.json", "model.json", "optimizer.safetensors", "split.json", "weights.safetensors"])
+        #expect(CLI.listing(dir.appendingPathComponent("mlp")) == ["curves.svg", "history.csv", "metrics.json", "model.json", "optimizer.safetensors", "report.html", "split.json", "weights.safetensors"])
     }
 
     @Test func finetuneOptionsAreChecked() throws {
