@@ -16,6 +16,13 @@ import Testing
         let evaluation = try CLI.run(["evaluate", "runs/ae"], in: dir)
         #expect(evaluation.status == 0 && evaluation.outputLines.count == 2 && evaluation.outputLines[1].hasPrefix("loss: 0.0"), "\(evaluation)")
 
+        // predict writes reconstructions: row, then the 64 output values.
+        try CLI.write((1...64).map { "p\($0)" }.joined(separator: ",") + "\n" + (1...64).map { _ in "8" }.joined(separator: ",") + "\n", to: "one.csv", in: dir)
+        let predicted = try CLI.run(["predict", "runs/ae", "one.csv"], in: dir)
+        #expect(predicted.status == 0 && predicted.outputLines.count == 2, "\(predicted)")
+        #expect(predicted.outputLines.first == (["row"] + (1...64).map { "o\($0)" }).joined(separator: ","))
+        #expect(predicted.outputLines.last?.split(separator: ",").count == 65)
+
         let raw = try CLI.run(["embed", "runs/ae", "--layer", "bottleneck", "--method", "none"], in: dir)
         #expect(raw.status == 0, "\(raw)")
         #expect(raw.outputLines.first?.hasPrefix("Layer bottleneck (2 values) on the test split (719 samples): k-means purity (k = 10) 0.") == true, "\(raw)")
