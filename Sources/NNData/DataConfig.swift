@@ -14,6 +14,7 @@ import NNConfig
 ///   split: {test: 0.4, validation: 0.2, stratify: true, shuffle: true}   # these are the defaults
 ///                                    # (and train_per_class: N keeps N training rows per class)
 ///   augmentation: {shift: 2, rotation: 10, zoom: 0.1, horizontal_flip: false, noise: 0.05}  # default: none
+///   target: labels                   # or inputs: the target is the sample itself (autoencoders); default labels
 /// ```
 ///
 /// Decoding fills every default and records all problems in the reader's `Diagnostics`;
@@ -35,6 +36,13 @@ public struct DataConfig: Sendable, Equatable {
 
         /// The source type names, as written in YAML.
         public static let typeNames = ["digits", "csv", "idx"]
+    }
+
+    /// What a model learns to output: the class `labels` (classification), or the `inputs`
+    /// themselves (an autoencoder: the target of a sample is its scaled features, flattened to the
+    /// output's width, taken before augmentation, so noise makes it a denoising autoencoder).
+    public enum Target: String, Sendable, CaseIterable {
+        case labels, inputs
     }
 
     /// The nested train / validation / test split (`Splitter` does the work).
@@ -74,6 +82,8 @@ public struct DataConfig: Sendable, Equatable {
     /// Random transformations of the training batches (`Augmentation`, `Augmenter`); none by default.
     /// Needs image samples: `shape` of three axes, or an `idx` source.
     public var augmentation: Augmentation = Augmentation()
+    /// The training target; `labels` by default.
+    public var target: Target = .labels
     /// Where each key was written, for errors found when the data is loaded. Never affects `==`.
     public var origin: Origin
 
@@ -175,6 +185,8 @@ public struct DataConfig: Sendable, Equatable {
                               + "[height, width, channels]: set data.shape, e.g. shape: [8, 8, 1] for the digits")
             }
         }
+        target = Target(rawValue: reader.choice("target", Target.allCases.map(\.rawValue), default: Target.labels.rawValue)) ?? .labels
+        origin.target = reader.node["target"]?.location
         reader.finish()
     }
 
@@ -195,7 +207,7 @@ public struct DataConfig: Sendable, Equatable {
     }
 
     /// The fully resolved mapping, keys in a fixed order (`source, scale, standardize, shape,
-    /// classes, split{test, validation, stratify, shuffle}, augmentation{...}`), every default
+    /// classes, split{test, validation, stratify, shuffle}, augmentation{...}, target`), every default
     /// written out (so `--set data.augmentation.shift=2` finds the key); `shape` and `classes` are
     /// `null` when they come from the data (see `resolved(for:)`).
     public func encode() -> ConfigNode {
@@ -222,6 +234,7 @@ public struct DataConfig: Sendable, Equatable {
                 ("train_per_class", split.trainPerClass.map { .int($0) } ?? .null),
             ])),
             ("augmentation", augmentation.encode()),
+            ("target", .string(target.rawValue)),
         ])
     }
 
@@ -262,6 +275,7 @@ extension DataConfig {
         public var split: SourceLocation?
         public var test: SourceLocation?
         public var validation: SourceLocation?
+        public var target: SourceLocation?
 
         public init() {}
 

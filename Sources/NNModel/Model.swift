@@ -77,6 +77,10 @@ public final class Model {
         return outputs[nodes.count - 1]!
     }
 
+    /// The output of node `i` in the last `forward` ([batch] + `nodes[i].outputShape`; nil before
+    /// any forward). It is the layer's own buffer: valid until the next forward.
+    public func output(ofNode i: Int) -> Tensor? { outputs.indices.contains(i) ? outputs[i] : nil }
+
     /// Backpropagates `gradient` — d(loss)/d(output), or d(loss)/d(logits) of the output layer when
     /// `logits` is true — adding into every trainable parameter's gradient.
     public func backward(_ gradient: Tensor, logits: Bool, _ context: inout LayerContext, profile: LayerProfile? = nil) {

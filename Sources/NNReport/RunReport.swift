@@ -14,9 +14,12 @@ public struct RunReport: Sendable {
     public var labels: [String]
     /// Misclassified test images, captions `true 3, predicted 8`.
     public var misclassified: [ImageTile]
+    /// An autoencoder's report: test inputs each followed by its reconstruction, shown instead of
+    /// the confusion matrix and the misclassified images (nil for a classifier).
+    public var reconstructions: [ImageTile]?
 
     public init(title: String, facts: [(String, String)] = [], history: RunHistory, summary: String, configJSON: String,
-                confusion: [[Int]], labels: [String], misclassified: [ImageTile]) {
+                confusion: [[Int]], labels: [String], misclassified: [ImageTile], reconstructions: [ImageTile]? = nil) {
         self.title = title
         self.facts = facts
         self.history = history
@@ -25,6 +28,7 @@ public struct RunReport: Sendable {
         self.confusion = confusion
         self.labels = labels
         self.misclassified = misclassified
+        self.reconstructions = reconstructions
     }
 
     /// One self-contained page: inline CSS and SVG, no script, no external resource (it opens
@@ -38,9 +42,14 @@ public struct RunReport: Sendable {
                 + "</table>\n"
         }
         s += "<h2>Learning curves</h2>\n<div class=\"figure\">\(Curves.svg([history]))</div>\n"
-        s += "<h2>Confusion matrix (test)</h2>\n\(confusionTable())\n"
-        s += "<h2>Misclassified test images (\(misclassified.count))</h2>\n"
-        s += misclassified.isEmpty ? "<p>None.</p>\n" : "<div class=\"figure\">\(ImageGrid.svg(misclassified, columns: 10))</div>\n"
+        if let reconstructions {
+            s += "<h2>Test inputs and their reconstructions (\(reconstructions.count / 2))</h2>\n"
+            s += reconstructions.isEmpty ? "<p>Not images.</p>\n" : "<div class=\"figure\">\(ImageGrid.svg(reconstructions, columns: 8))</div>\n"
+        } else {
+            s += "<h2>Confusion matrix (test)</h2>\n\(confusionTable())\n"
+            s += "<h2>Misclassified test images (\(misclassified.count))</h2>\n"
+            s += misclassified.isEmpty ? "<p>None.</p>\n" : "<div class=\"figure\">\(ImageGrid.svg(misclassified, columns: 10))</div>\n"
+        }
         s += "<h2>Model</h2>\n<pre>\(SVG.escape(summary))</pre>\n"
         s += "<h2>Resolved configuration</h2>\n<pre>\(SVG.escape(configJSON))</pre>\n"
         return s + "</body>\n</html>\n"

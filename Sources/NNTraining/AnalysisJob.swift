@@ -177,9 +177,9 @@ public struct AnalysisDataError: Error, CustomStringConvertible {
     public var description: String { "\(file): \(message)" }
 }
 
-private func round6(_ v: Double) -> Double { v.isFinite ? (v * 1e6).rounded() / 1e6 : 0 }
+func round6(_ v: Double) -> Double { v.isFinite ? (v * 1e6).rounded() / 1e6 : 0 }
 
-private func percent(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
+func percent(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
 func csvField(_ s: String) -> String {

@@ -6,10 +6,25 @@ import NNModel
 /// Checks between a recipe's model and its data (`fit` before training, `check` when the data can
 /// be read): config errors at the model's lines.
 extension Recipe {
-    /// The input must hold one sample of `data`; the output one unit per class.
+    /// The input must hold one sample of `data`; the output one unit per class (or, for an
+    /// autoencoder, one value per input value).
     public func checkData(_ model: Model, _ data: Dataset) throws {
         try checkInput(model, features: data.featureCount, shape: data.featureShape)
-        try checkOutput(model, classes: data.labelNames.count, loss: config.loss)
+        if config.data.target == .inputs {
+            try checkReconstruction(model, features: data.featureCount)
+        } else {
+            try checkOutput(model, classes: data.labelNames.count, loss: config.loss)
+        }
+    }
+
+    /// With `data.target: inputs` the output must hold as many values as a sample (any shape).
+    func checkReconstruction(_ model: Model, features: Int) throws {
+        let width = model.outputShape.reduce(1, *)
+        guard width != features else { return }
+        let last = spec.layers[spec.layers.count - 1]
+        throw ConfigErrors([ConfigError(location: last.node.location, path: last.path,
+            message: "the output layer has \(width) value\(width == 1 ? "" : "s") (\(model.outputShape)) but data.target: inputs reconstructs "
+                + "samples of \(features) values; use units: \(features) (or an output of shape \(model.inputShape))")])
     }
 
     /// The model's input must hold exactly one sample of the data.

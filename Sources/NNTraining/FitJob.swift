@@ -70,7 +70,8 @@ public struct FitJob {
         guard let loss = Losses.make(config.loss) else {
             throw ConfigErrors([ConfigError(location: nil, path: "loss", message: "unknown loss \(config.loss)")])
         }
-        let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm)
+        let trainer = Trainer(model: model, loss: loss, optimizer: config.optimizer, training: config.training, seed: seed, gemm: gemm,
+                              target: config.data.target)
         trainer.callbacks = config.training.callbacks.compactMap { $0.make() }
         trainer.log = log
         if !config.data.augmentation.isIdentity {

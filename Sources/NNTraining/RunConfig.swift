@@ -14,6 +14,9 @@ import NNModel
 ///     optimizer: {adam: {learning_rate: 0.001}}
 ///     training: {epochs: 100, batch_size: 32, shuffle: true}
 ///     output: runs/digits-mlp           # default: runs/<name>
+///
+/// With `data.target: inputs` (an autoencoder) the loss defaults to `mean_squared_error`, the
+/// metrics to none (`accuracy` is an error), and a categorical loss is an error.
 public struct RunConfig {
     public var name: String
     public var seed: Int
@@ -50,18 +53,32 @@ public struct RunConfig {
         let data = r.mapping("data").map { DataConfig(from: $0) } ?? DataConfig()
         let model = r.value("model") ?? ConfigNode(.null)
         if !r.has("model") { r.report("model", "missing required key \"model\"") }
-        var loss = Losses.names[1]
+        // An autoencoder (data.target: inputs) defaults to the squared error and has no accuracy.
+        let reconstructs = data.target == .inputs
+        var loss = reconstructs ? "mean_squared_error" : Losses.names[1]
         if let alias = r.node["loss"]?.scalarText.flatMap({ Losses.aliases[$0] }) {
             loss = alias
             r.allow("loss")
         } else {
-            loss = r.choice("loss", Losses.names)
+            loss = r.choice("loss", Losses.names, default: reconstructs ? loss : nil)
         }
-        var metrics = ["accuracy"]
+        if reconstructs, loss.contains("categorical"), let node = r.node["loss"] {
+            diagnostics.report(node, "loss", "received \(loss), but data.target: inputs reconstructs the input values, which are not classes; "
+                               + "use mean_squared_error (or binary_crossentropy for values in 0..1 with a sigmoid output)")
+        }
+        var metrics = reconstructs ? [] : ["accuracy"]
         if let items = r.list("metrics") {
             metrics = []
             for (i, item) in items.enumerated() {
-                if let m = item.scalarText, metricNames.contains(m) || m == "acc" { metrics.append("accuracy"); continue }
+                if let m = item.scalarText, metricNames.contains(m) || m == "acc" {
+                    if reconstructs {
+                        diagnostics.report(item, "metrics[\(i)]", "received \(m), but with data.target: inputs (an autoencoder) there are no classes "
+                                           + "to be accurate about; the run reports loss and val_loss only: remove metrics (or write metrics: [])")
+                    } else {
+                        metrics.append("accuracy")
+                    }
+                    continue
+                }
                 diagnostics.report(item, "metrics[\(i)]", "received \(item.brief), expected one of: \(metricNames.joined(separator: ", "))",
                                    suggestion: item.scalarText.flatMap { didYouMean($0, among: metricNames) })
             }

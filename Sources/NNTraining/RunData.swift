@@ -11,7 +11,7 @@ extension TrainedRun {
     public func inferenceTrainer(gemm: GEMM) throws -> Trainer {
         guard let loss = Losses.make(recipe.config.loss) else { throw CheckpointError(folder, "unknown loss \(recipe.config.loss)") }
         return Trainer(model: model, loss: loss, optimizer: recipe.config.optimizer, training: recipe.config.training,
-                       seed: UInt64(recipe.config.seed), gemm: gemm)
+                       seed: UInt64(recipe.config.seed), gemm: gemm, target: recipe.config.data.target)
     }
 
     /// The saved test split (`source` nil): the run's data re-split with its seed, checked against

@@ -28,12 +28,14 @@ extension RunRecord {
 
     /// `report.html`: curves, summary, resolved config, the test split's confusion matrix and up
     /// to 32 misclassified test images (image data only) with their true and predicted labels.
+    /// An autoencoder's report shows the first 16 test images beside their reconstructions instead.
     func reportHTML(test data: Dataset) -> [UInt8] {
-        let predicted = trainer.predict(data).classes
-        let report = ClassificationReport(labels: data.labelNames, truth: data.labels, predicted: predicted)
+        let (outputs, predicted) = trainer.predict(data)
+        let reconstructs = recipe.config.data.target == .inputs
+        let report = ClassificationReport(labels: data.labelNames, truth: data.labels, predicted: reconstructs ? [] : predicted)
         var tiles: [ImageTile] = []
         let isImage = data.featureShape.count == 3 || (data.featureShape.count == 2)
-        if isImage {
+        if isImage && !reconstructs {
             for i in data.labels.indices where predicted[i] != data.labels[i] && tiles.count < 32 {
                 let names = data.labelNames
                 tiles.append(ImageTile(pixels: data.row(i).map(Double.init), shape: data.featureShape,
@@ -42,13 +44,31 @@ extension RunRecord {
         }
         var facts: [(String, String)] = [("seed", String(recipe.config.seed)), ("epochs run", String(trainer.history.epochs.count))]
         if let test {
-            facts += [("test loss", String(format: "%.4f", test.loss)), ("test accuracy", String(format: "%.4f", test.accuracy))]
+            facts.append(("test loss", String(format: "%.4f", test.loss)))
+            if !test.accuracy.isNaN { facts.append(("test accuracy", String(format: "%.4f", test.accuracy))) }
         }
         if let stopped = trainer.stoppedEpoch { facts.append(("early stop", "after epoch \(stopped)")) }
         facts.append(("training time", String(format: "%.2f s", seconds)))
         let page = RunReport(title: recipe.config.name, facts: facts, history: runHistory,
                              summary: summary(of: trainer.model, name: recipe.config.name), configJSON: storedConfig.jsonText(),
-                             confusion: report.confusion, labels: report.labels, misclassified: tiles)
+                             confusion: report.confusion, labels: report.labels, misclassified: tiles,
+                             reconstructions: reconstructs ? reconstructionTiles(data, outputs: outputs) : nil)
         return Array(page.html().utf8)
+    }
+
+    /// Up to `count` test samples, each as two tiles: the input, then the model's output drawn in the
+    /// input's shape (flat rows of a square number of values, such as the 64 digit pixels, as
+    /// squares). Empty when the samples are not images.
+    func reconstructionTiles(_ data: Dataset, outputs: [Float], count: Int = 16) -> [ImageTile] {
+        let n = data.featureCount
+        var shape = data.featureShape
+        let side = Int(Double(n).squareRoot().rounded())
+        if shape.count == 1 && side * side == n { shape = [side, side] }
+        guard shape.count >= 2, outputs.count == data.count * n else { return [] }
+        let names = data.labelNames
+        return (0..<min(count, data.count)).flatMap { i in
+            [ImageTile(pixels: data.row(i).map(Double.init), shape: shape, caption: "input (\(names[data.labels[i]]))"),
+             ImageTile(pixels: outputs[i * n..<(i + 1) * n].map(Double.init), shape: shape, caption: "reconstruction")]
+        }
     }
 }

@@ -46,10 +46,14 @@ public final class Trainer {
     /// True for `optimizer: perceptron`: SGD on one sample at a time, with y − t handed to the step
     /// layer as its logits gradient, which is exactly Rosenblatt's rule w += lr (t − y) x.
     public let perceptron: Bool
+    /// What the model learns to output (`data.target`): with `inputs` (an autoencoder) the logs
+    /// hold `loss` and `val_loss` only, and `evaluate`'s accuracy is NaN.
+    public let target: DataConfig.Target
     private let assembler: BatchAssembler
     private let gradient: Tensor
 
-    public init(model: Model, loss: any Loss, optimizer: OptimizerConfig, training: TrainingConfig, seed: UInt64, gemm: GEMM) {
+    public init(model: Model, loss: any Loss, optimizer: OptimizerConfig, training: TrainingConfig, seed: UInt64, gemm: GEMM,
+                target: DataConfig.Target = .labels) {
         self.model = model
         self.loss = loss
         self.optimizerConfig = optimizer
@@ -61,7 +65,9 @@ public final class Trainer {
         let activation = (model.outputLayer as? any ActivatedLayer)?.activation
         fused = activation != nil && activation == loss.fusedActivation
         let width = model.outputShape.reduce(1, *)
-        assembler = BatchAssembler(inputShape: model.inputShape, outputWidth: width, encoding: loss.targetEncoding, dtype: model.dtype)
+        self.target = target
+        assembler = BatchAssembler(inputShape: model.inputShape, outputWidth: width, encoding: loss.targetEncoding,
+                                   targetIsInput: target == .inputs, dtype: model.dtype)
         gradient = Tensor(zeros: [0], dtype: model.dtype)
     }
 
@@ -91,13 +97,13 @@ public final class Trainer {
                     break training
                 }
                 progress.addBatch(loss: batchLoss, correct: batchCorrect, count: rows.count)
-                reporter.batchEnd(i + 1, of: ranges.count, logs: progress.epochLogs)
+                reporter.batchEnd(i + 1, of: ranges.count, logs: measured(progress.epochLogs))
                 if let every = checkpointEvery, progress.step % every == 0, i + 1 < ranges.count { try checkpoint?(self) }
             }
-            var logs = progress.epochLogs
+            var logs = measured(progress.epochLogs)
             if let validation, validation.count > 0 {
                 let v = evaluate(validation)
-                logs += [("val_accuracy", v.accuracy), ("val_loss", v.loss)]
+                logs += measured([("val_accuracy", v.accuracy), ("val_loss", v.loss)])
             }
             progress.endEpoch(logs)
             reporter.epochEnd(epoch, of: training.epochs, steps: ranges.count, logs: logs, seconds: WallClock.now() - started)
@@ -110,6 +116,11 @@ public final class Trainer {
         }
         for c in callbacks { try c.trainingEnded(context) }
         return progress.history
+    }
+
+    /// `logs` without the accuracies when there are no classes to be accurate about (`target: inputs`).
+    private func measured(_ logs: [(String, Double)]) -> [(String, Double)] {
+        target == .inputs ? logs.filter { !$0.0.hasSuffix("accuracy") } : logs
     }
 
     /// Continues from a checkpoint: the progress it saved (weights and optimizer slots are restored
@@ -180,7 +191,7 @@ public final class Trainer {
             correct += r.correct
         }
         let n = Double(max(data.count, 1))
-        return (lossSum / n + model.regularizationLoss(), Double(correct) / n)
+        return (lossSum / n + model.regularizationLoss(), target == .inputs ? .nan : Double(correct) / n)
     }
 
     /// The model's outputs on every sample of `data` in inference mode, row-major [count, width],
@@ -215,6 +226,7 @@ public final class Trainer {
     }
 
     private func countCorrect(_ output: Tensor, _ data: Dataset, _ rows: ArraySlice<Int>) -> Int {
+        if target == .inputs { return 0 }
         let predicted = predictedClasses(classScores(output), width: outputWidth)
         return zip(predicted, rows).reduce(0) { $0 + ($1.0 == data.labels[$1.1] ? 1 : 0) }
     }

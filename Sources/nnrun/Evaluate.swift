@@ -18,11 +18,15 @@ struct Evaluate: ParsableCommand {
             let (data, description) = try trained.evaluationData(self.data)
             let trainer = try trained.inferenceTrainer(gemm: try gemmFromEnvironment())
             let metrics = trainer.evaluate(data)
-            let report = ClassificationReport(labels: trained.labels, truth: data.labels, predicted: trainer.predict(data).classes)
             writeOut("Evaluating \(folder) on \(description): \(data.count) samples\n")
             if !trained.complete {
                 writeOut("(an unfinished run: the checkpoint after \(trained.progress.epochsRun) of \(trained.recipe.config.training.epochs) epochs)\n")
             }
+            if metrics.accuracy.isNaN {   // an autoencoder: the reconstruction loss only
+                writeOut(String(format: "loss: %.4f\n", metrics.loss))
+                return
+            }
+            let report = ClassificationReport(labels: trained.labels, truth: data.labels, predicted: trainer.predict(data).classes)
             writeOut(String(format: "loss: %.4f - accuracy: %.4f\n\n", metrics.loss, metrics.accuracy))
             writeOut(report.text)
         }

@@ -58,7 +58,8 @@ struct TrainingOptions: ParsableArguments {
         // Colour only with the terminal bar, as the bar itself (NO_COLOR and TERM=dumb turn it off).
         job.chartColor = style == .bar && TerminalChart.colorAllowed(environment: ProcessInfo.processInfo.environment)
         let result = try job.run()
-        writeOut(String(format: "Test loss: %.4f - test accuracy: %.4f\n", result.testLoss, result.testAccuracy))
+        writeOut(result.testAccuracy.isNaN ? String(format: "Test loss: %.4f\n", result.testLoss)
+                 : String(format: "Test loss: %.4f - test accuracy: %.4f\n", result.testLoss, result.testAccuracy))
         writeOut("Run written to \(result.output)/ (\(String(format: "%.2f", result.seconds)) s of training)\n")
     }
 }

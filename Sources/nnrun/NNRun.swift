@@ -12,7 +12,7 @@ struct NNRun: ParsableCommand {
         discussion: "Exit status: 0 on success, 2 for a configuration or command-line error, 1 for any other failure.",
         version: versionText(),
         subcommands: [Fit.self, Finetune.self, Evaluate.self, Predict.self, Check.self, Summary.self, Time.self, Bench.self,
-                      Plot.self, AugmentPreview.self])
+                      Plot.self, AugmentPreview.self, Embed.self])
 
     /// Parses and runs a command. Command-line mistakes print one line and exit 2, like config
     /// errors (ArgumentParser would print usage and exit 64); `--help` and `--version` print as usual.

@@ -22,7 +22,9 @@ struct Predict: ParsableCommand {
             let data = try trained.predictionInput(input)
             let trainer = try trained.inferenceTrainer(gemm: try gemmFromEnvironment())
             let (outputs, classes) = trainer.predict(data)
-            let text = predictionsCSV(outputs: outputs, classes: classes, labels: trained.labels)
+            let text = trained.recipe.config.data.target == .inputs
+                ? reconstructionsCSV(outputs: outputs, count: data.count)
+                : predictionsCSV(outputs: outputs, classes: classes, labels: trained.labels)
             if let output {
                 try RunFolder.writeFileAtomically(output, Array(text.utf8))
                 writeOut("\(data.count) predictions written to \(output)\n")
@@ -42,6 +44,17 @@ func predictionsCSV(outputs: [Float], classes: [Int], labels: [String]) -> Strin
         let row = Array(outputs[i * width..<(i + 1) * width])
         let scores = width == 1 && labels.count == 2 ? [1 - row[0], row[0]] : row
         lines.append(([String(i + 1), labels.indices.contains(c) ? labels[c] : String(c)] + scores.map { "\($0)" }).joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// An autoencoder's predictions (`data.target: inputs`): `row,o1,...,oN`, the 1-based row and its
+/// reconstruction, flattened.
+func reconstructionsCSV(outputs: [Float], count: Int) -> String {
+    let width = count == 0 ? 0 : outputs.count / count
+    var lines = [(["row"] + (0..<width).map { "o\($0 + 1)" }).joined(separator: ",")]
+    for i in 0..<count {
+        lines.append(([String(i + 1)] + outputs[i * width..<(i + 1) * width].map { "\($0)" }).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
 }

@@ -18,6 +18,7 @@ import Testing
                        shape: [2, 2], classes: ["setosa", "virginica"],
                        split: .init(test: 0.3, validation: 0.1, stratify: false, shuffle: false)),
             DataConfig(scale: 0.0625, shape: [8, 8, 1], classes: ["0", "1", "2", "3", "4"]),
+            { var c = DataConfig(scale: 0.0625); c.target = .inputs; return c }(),
         ]
         for config in configs {
             let encoded = config.encode()
@@ -46,7 +47,8 @@ import Testing
             "zoom": 0.0,
             "horizontal_flip": false,
             "noise": 0.0
-          }
+          },
+          "target": "labels"
         }
         """)
     }

@@ -121,6 +121,7 @@ import Testing
             "summary Print the model of a recipe as Keras' summary table, with parameter and memory counts.",
             "time Time each layer's forward and backward pass on a random batch (as Caffe's `caffe time`).",
             "bench Time a built-in benchmark job and print one JSON line",
+            "embed The feature space of a trained run:",
         ]),
         (["fit", "--help"], recipeOptions + [
             "USAGE: nnrun fit <config> [--set <key.path=value> ...] [--seed <seed>] [--output <output>] [--overwrite] [--resume] [--progress <progress>]",
@@ -156,6 +157,15 @@ import Testing
             "<job> The job: mlp, cnn, mnist, resnet50, pca, kmeans, tsne. (values: mlp, cnn, mnist, resnet50, pca, kmeans, tsne)",
             "--epochs <epochs> Epochs to train (default: the job's).",
             "mlp: digits MLP 64-128-64-10, Adam 1e-3, batch 32, 100 epochs",
+        ]),
+        (["embed", "--help"], [
+            "OVERVIEW: The feature space of a trained run: one layer's activations on a split, projected to 2-D (CSV and a labelled scatter SVG), with their k-means cluster purity.",
+            "USAGE: nnrun embed <folder> --layer <layer> --method <method> [--split <split>] [--perplexity <perplexity>] [--output <output>] [--overwrite]",
+            "--layer <layer> The layer whose outputs to embed, by name (nnrun summary lists them), e.g. dense or flatten.",
+            "--method <method> pca, tsne, or none (the raw values of a 2-unit layer such as an autoencoder's bottleneck). (values: pca, tsne, none)",
+            "--split <split> The samples: test (the run's saved test split), train, validation or all. (values: test, train, validation, all; default: test)",
+            "--perplexity <perplexity> t-SNE's perplexity (below the number of samples). (default: 30.0)",
+            "--output <output> The folder to write (default: RUN-embed-LAYER-METHOD, beside the run folder).",
         ]),
         (["help", "fit"], ["USAGE: nnrun fit <config>", "--overwrite Replace the run folder if it already holds a run."]),
     ])
