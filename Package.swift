@@ -4,8 +4,8 @@ import PackageDescription
 // Dependencies point one way (DESIGN.md §2): a target never imports one listed above it here.
 //   nnrun -> NNTraining -> NNCheckpoint -> NNModel -> NNLayers -> NNTensor
 //                      \-> NNData -> NNTensor          (all of them -> NNConfig)
-//                      \-> NNAnalysis -> NNTensor      (PCA, k-means, t-SNE, scores, scatter SVG)
-//   NNTraining -> NNReport -> NNTensor   (pictures: curves, terminal chart, report.html, image grids)
+//                      \-> NNAnalysis -> NNTensor      (PCA, k-means, t-SNE, scores)
+//   NNTraining -> NNReport -> NNTensor   (pictures: curves, scatter plots, terminal chart, report.html, image grids)
 // Only NNModel imports Yams; only NNTensor touches BLAS and the C kernels (CKernels).
 let package = Package(
     name: "nnrun",

@@ -1,5 +1,6 @@
 import Foundation
 import NNAnalysis
+import NNReport
 import NNCheckpoint
 import NNConfig
 import NNData

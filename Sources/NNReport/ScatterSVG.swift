@@ -59,27 +59,8 @@ public enum ScatterSVG {
         return s + "</svg>\n"
     }
 
-    /// `&`, `<`, `>`, quotes escaped; control characters (not allowed in XML 1.0) dropped.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for u in text.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case _ where u.value < 0x20 && u != "\t" && u != "\n": continue
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
-
-    private static func f(_ v: Double) -> String {
-        let r = (v * 10).rounded() / 10
-        return r == r.rounded() ? String(Int(r)) : String(r)
-    }
+    private static func f(_ v: Double) -> String { SVG.number(v) }
+    private static func escape(_ s: String) -> String { SVG.escape(s) }
 
     private static func g(_ v: Double) -> String { String(format: "%.4g", v) }
 }

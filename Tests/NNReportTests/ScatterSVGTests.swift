@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import NNAnalysis
+import NNReport
 import Testing
 
 @Suite struct ScatterSVGTests {
@@ -12,7 +12,7 @@ import Testing
         let parser = XMLParser(data: Data(svg.utf8))
         #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))")
         #expect(svg.components(separatedBy: "r=\"2.4\"").count - 1 == 3)   // the NaN row is not drawn
-        #expect(svg.contains("a&lt;b (1)") && svg.contains("&quot;q&quot; &amp; &apos;r&apos; (2)"))
+        #expect(svg.contains("a&lt;b (1)") && svg.contains("&quot;q&quot; &amp; &#39;r&#39; (2)"))
         #expect(svg.contains("t-SNE &lt;digits&gt;"))
     }
 }
