@@ -122,6 +122,38 @@ private func recipeError(_ training: String, data: String = "{source: digits, sc
         #expect(a?.withoutLocations == b?.withoutLocations)
     }
 
+    /// model_checkpoint writes loadable weights under its templated name only when the monitored
+    /// value improves; csv_logger writes the history as it grows.
+    @Test func modelCheckpointAndCSVLoggerWriteTheirFiles() throws {
+        let dir = folder("files")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let recipe = try Recipe.parse("""
+            name: files
+            data: {source: digits, scale: 0.0625}
+            model: {input: [64], layers: [{dense: {units: 10, activation: softmax}}]}
+            loss: categorical_crossentropy
+            training:
+              epochs: 4
+              callbacks:
+                - model_checkpoint: {filepath: "\(dir)/ck/{epoch:02d}-{val_accuracy:.3f}.safetensors", monitor: val_accuracy, save_best_only: true}
+                - csv_logger: {filename: "\(dir)/log.csv", separator: ";"}
+            """, file: "files.yaml")
+        let result = try FitJob(recipe: recipe, gemm: gemm).run(write: false)
+        let accuracies = result.history.values(of: "val_accuracy")
+        var best = -Double.infinity, expected: [String] = []
+        for (i, a) in accuracies.enumerated() where a > best {
+            best = a
+            expected.append(String(format: "%02d-%.3f.safetensors", i + 1, a))
+        }
+        let written = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/ck").sorted()
+        #expect(written == expected)
+        let last = try #require(written.last)
+        let archive = try TrainedRun.readWeights("\(dir)/ck/\(last)")
+        #expect(archive.entries.map(\.name) == ["dense.kernel", "dense.bias"])
+        let log = try String(contentsOfFile: "\(dir)/log.csv", encoding: .utf8)
+        #expect(log == result.history.csv().replacingOccurrences(of: ",", with: ";"))
+    }
+
     @Test func badCallbacksAreConfigErrors() {
         #expect(recipeError("  callbacks: [{early_stopping: {patience: -1}}]")
                 == "t.yaml:6:43: training.callbacks[0].early_stopping.patience: received -1, expected a whole number from 0 to 1000000")
