@@ -12,7 +12,7 @@ public struct RunReport: Sendable {
     /// confusion[true][predicted] counts on the test split, and the class names in index order.
     public var confusion: [[Int]]
     public var labels: [String]
-    /// Misclassified test images, captions `true 3, predicted 8`.
+    /// Misclassified test images, captions `3 → 8` (true → predicted; short enough for a tile).
     public var misclassified: [ImageTile]
     /// An autoencoder's report: test inputs each followed by its reconstruction, shown instead of
     /// the confusion matrix and the misclassified images (nil for a classifier).
@@ -47,7 +47,7 @@ public struct RunReport: Sendable {
             s += reconstructions.isEmpty ? "<p>Not images.</p>\n" : "<div class=\"figure\">\(ImageGrid.svg(reconstructions, columns: 8))</div>\n"
         } else {
             s += "<h2>Confusion matrix (test)</h2>\n\(confusionTable())\n"
-            s += "<h2>Misclassified test images (\(misclassified.count))</h2>\n"
+            s += "<h2>Misclassified test images (\(misclassified.count)): true → predicted class</h2>\n"
             s += misclassified.isEmpty ? "<p>None.</p>\n" : "<div class=\"figure\">\(ImageGrid.svg(misclassified, columns: 10))</div>\n"
         }
         s += "<h2>Model</h2>\n<pre>\(SVG.escape(summary))</pre>\n"

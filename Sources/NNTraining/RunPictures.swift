@@ -39,7 +39,7 @@ extension RunRecord {
             for i in data.labels.indices where predicted[i] != data.labels[i] && tiles.count < 32 {
                 let names = data.labelNames
                 tiles.append(ImageTile(pixels: data.row(i).map(Double.init), shape: data.featureShape,
-                                       caption: "true \(names[data.labels[i]]), predicted \(names.indices.contains(predicted[i]) ? names[predicted[i]] : "?")"))
+                                       caption: "\(names[data.labels[i]]) → \(names.indices.contains(predicted[i]) ? names[predicted[i]] : "?")"))
             }
         }
         var facts: [(String, String)] = [("seed", String(recipe.config.seed)), ("epochs run", String(trainer.history.epochs.count))]
