@@ -86,6 +86,11 @@ public struct FitJob {
                 ("from", .string(finetune.from)), ("freeze", .int(finetune.freeze)),
                 ("load_report", .map(loadReport.map { ($0.layer, .string($0.outcome.rawValue)) }))])
         }
+        // The hooks below capture the trainer (through `record`); clearing them ends the cycle.
+        defer {
+            trainer.checkpoint = nil
+            trainer.epochBegins = nil
+        }
         var replace = overwrite || resume
         var lastCheckpoint: Int?
         if write {
