@@ -44,6 +44,14 @@ public struct FinetuneConfig: Equatable, Sendable {
         return c
     }
 
+    /// Decodes a `finetune:` node on its own; nil when it has problems (the full decode reports them).
+    static func decode(_ node: ConfigNode, path: String) throws -> FinetuneConfig? {
+        let diagnostics = Diagnostics()
+        guard let r = MappingReader(node, path: path, diagnostics: diagnostics) else { return nil }
+        let c = decode(r)
+        return diagnostics.errors.isEmpty ? c : nil
+    }
+
     public func encode() -> ConfigNode {
         var unfreeze: ConfigNode = .null
         if let unfreezeEpoch {

@@ -96,7 +96,7 @@ public struct FitJob {
         if write {
             trainer.checkpoint = { [afterCheckpoint, log] trainer in
                 // Weights that are no longer finite are not a checkpoint: the previous one stays.
-                guard trainer.model.namedParameters.allSatisfy({ p in (0..<p.parameter.value.count).allSatisfy { p.parameter.value[$0].isFinite } }) else {
+                guard Self.weightsAreFinite(trainer.model) else {
                     log("Step \(trainer.step): the weights are not finite; not replacing the last checkpoint\n")
                     return
                 }
@@ -123,9 +123,12 @@ public struct FitJob {
         let started = WallClock.now()
         let history = try trainer.fit(train: splits.train, validation: splits.validation, progress: progress)
         let seconds = WallClock.now() - started
+        let kept = lastCheckpoint.map { "\(config.outputFolder) keeps its checkpoint of step \($0)" } ?? "no checkpoint was written"
         if let step = trainer.terminatedAtStep {
-            let kept = lastCheckpoint.map { "\(config.outputFolder) keeps its checkpoint of step \($0)" } ?? "no checkpoint was written"
             throw TrainingStopped(message: "training stopped at step \(step): the loss is not finite (terminate_on_nan); \(kept)")
+        }
+        guard Self.weightsAreFinite(model) else {
+            throw TrainingStopped(message: "training diverged: the weights are not finite after step \(trainer.step) (try a smaller learning rate, or terminate_on_nan to stop at once); \(kept)")
         }
         let test = trainer.evaluate(splits.test)
         record.test = test
@@ -137,6 +140,10 @@ public struct FitJob {
         }
         return Result(history: history, testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
                       output: config.outputFolder, trainer: trainer, loadReport: loadReport)
+    }
+
+    static func weightsAreFinite(_ model: Model) -> Bool {
+        model.namedParameters.allSatisfy { p in (0..<p.parameter.value.count).allSatisfy { p.parameter.value[$0].isFinite } }
     }
 
     /// A run can be resumed when it was trained with this recipe (the number of epochs aside, so a
@@ -154,8 +161,15 @@ public struct FitJob {
             let key = firstDifference(comparable(here), comparable(there), path: "") ?? "the recipe"
             throw CheckpointError(run.folder, "was trained with a different recipe (\(key) differs); resume it with the recipe it was started with, or start a new run with --output")
         }
-        if run.complete && run.progress.epochsRun >= recipe.config.training.epochs {
-            throw CheckpointError(run.folder, "is complete (\(run.progress.epochsRun) epochs); to train longer, raise training.epochs (e.g. --set training.epochs=\(run.progress.epochsRun + 10))")
+        let done = run.progress.epochsRun
+        if let stopped = run.record["training_state"]?["stopped_epoch"].flatMap(ConfigScalar.int) {
+            throw CheckpointError(run.folder, "is complete: early stopping ended it after epoch \(stopped); start a new run to train further")
+        }
+        if run.complete && done >= recipe.config.training.epochs {
+            throw CheckpointError(run.folder, "is complete (\(done) epochs); to train longer, raise training.epochs (e.g. --set training.epochs=\(done + 10))")
+        }
+        if done > recipe.config.training.epochs {
+            throw CheckpointError(run.folder, "has already run \(done) epochs, more than training.epochs \(recipe.config.training.epochs)")
         }
     }
 

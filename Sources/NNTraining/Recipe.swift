@@ -42,10 +42,19 @@ public struct Recipe {
             tree = tree.setting("model", to: try YAMLLoader.load(path: resolvedPath))
             modelFile = modelPath
         }
-        if tree["model"] == nil, tree["finetune"] != nil {
-            tree = try expandFinetune(tree, from: finetuneFrom, registry: registry)
+        let expands = tree["model"] == nil && tree["finetune"] != nil
+        // The base named by `--set finetune.from=...` is the one to read first.
+        let overriddenFrom = overrides.last { $0.hasPrefix("finetune.from=") }.map { String($0.dropFirst("finetune.from=".count)) }
+        if expands { tree = try expandFinetune(tree, from: finetuneFrom ?? overriddenFrom, registry: registry) }
+        var recipe = try decode(tree, file: path, overrides: overrides, registry: registry, checkTraining: !isModelFile)
+        // `--set finetune.from=...`, `.drop`, `.head` change the model itself: build it again from
+        // the overridden section.
+        if expands, let finetune = recipe.config.finetune, let written = tree["finetune"],
+           let expanded = try? FinetuneConfig.decode(written, path: "finetune"),
+           (finetune.from, finetune.drop, finetune.head.withoutLocations) != (expanded.from, expanded.drop, expanded.head.withoutLocations) {
+            tree = try expandFinetune(tree.setting("finetune", to: finetune.encode()), from: nil, registry: registry)
+            recipe = try decode(tree, file: path, overrides: overrides, registry: registry, checkTraining: true)
         }
-        var recipe = try decode(tree, file: path, overrides: overrides, registry: registry)
         recipe.config.modelFile = modelFile
         recipe.isModelFile = isModelFile
         return recipe
@@ -53,22 +62,24 @@ public struct Recipe {
 
     /// Decodes `tree`, then, with overrides, applies them to the resolved recipe (positions borrowed
     /// from `tree`) and decodes that.
-    static func decode(_ tree: ConfigNode, file: String, overrides: [String], registry: LayerRegistry) throws -> Recipe {
-        let recipe = try decode(tree, file: file, registry: registry)
+    static func decode(_ tree: ConfigNode, file: String, overrides: [String], registry: LayerRegistry,
+                       checkTraining: Bool = true) throws -> Recipe {
+        let recipe = try decode(tree, file: file, registry: registry, checkTraining: checkTraining)
         guard !overrides.isEmpty else { return recipe }
         let overridden = try Overrides.apply(overrides, to: recipe.resolved.borrowingLocations(from: tree))
-        return try decode(overridden, file: file, registry: registry)
+        return try decode(overridden, file: file, registry: registry, checkTraining: checkTraining)
     }
 
-    /// Decodes a recipe tree whose `model` is a mapping.
-    static func decode(_ tree: ConfigNode, file: String, registry: LayerRegistry) throws -> Recipe {
+    /// Decodes a recipe tree whose `model` is a mapping. Without `checkTraining` (a bare model file,
+    /// whose optimizer is a placeholder) the checks between optimizer and model are skipped.
+    static func decode(_ tree: ConfigNode, file: String, registry: LayerRegistry, checkTraining: Bool = true) throws -> Recipe {
         let diagnostics = Diagnostics()
         let config = RunConfig.decode(tree, diagnostics: diagnostics)
         var spec: ModelSpec?
         if let config, config.model.kind != .null {
             spec = ModelSpec.decode(config.model, path: "model", registry: registry, diagnostics: diagnostics)
         }
-        if let config, let spec { validate(config, spec, tree: tree, diagnostics) }
+        if let config, let spec, checkTraining { validate(config, spec, tree: tree, diagnostics) }
         try diagnostics.throwIfAny()
         guard let config, let spec else { throw ConfigErrors([ConfigError(location: nil, path: "", message: "unusable recipe")]) }
         return Recipe(config: config, spec: spec, file: file)

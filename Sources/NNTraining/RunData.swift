@@ -56,6 +56,15 @@ extension TrainedRun {
         let reader = try CSVReader.open(path, baseDirectory: nil)
         var label = "label"
         if case .csv(_, let l) = recipe.config.data.source { label = l }
+        // Columns are matched by position, so they must be training's, in its order (when the
+        // training file is still there to tell).
+        if case .csv(let trainingPath, _) = recipe.config.data.source,
+           let training = [dataFolder, workingFolder].lazy.compactMap({ try? CSVReader.open(trainingPath, baseDirectory: $0) }).first {
+            let expected = training.header.filter { $0 != label }, given = reader.header.filter { $0 != label }
+            guard expected == given else {
+                throw CheckpointError(path, "has the columns \(given.joined(separator: ",")); the run was trained on \(expected.joined(separator: ",")) (in this order)")
+            }
+        }
         let (values, count) = try reader.features(excluding: reader.columnIndex(label))
         let width = values.count / max(count, 1)
         let data = Dataset(features: values, labels: Array(repeating: 0, count: count), featureShape: [width], labelNames: labels)

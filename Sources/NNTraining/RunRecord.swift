@@ -79,6 +79,7 @@ struct RunRecord {
         entries += [
             ("config", config),
             ("data_folder", .string(dataFolder)),
+            ("working_folder", .string(absolutePath("."))),
             ("labels", .strings(splits.train.labelNames)),
             ("input_scaling", scaling.encode()),
             ("input_shape", .ints(model.inputShape)),

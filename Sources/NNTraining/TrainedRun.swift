@@ -17,8 +17,9 @@ public struct TrainedRun {
     public let record: ConfigNode
     public let labels: [String]
     public let scaling: InputScaling
-    /// The folder relative data paths of the recipe were read from.
+    /// The recipe's folder, and the folder `fit` ran in: relative data paths were found in one.
     public let dataFolder: String?
+    public let workingFolder: String?
     public let model: Model
     public let progress: TrainingProgress
     public let complete: Bool
@@ -47,6 +48,9 @@ public struct TrainedRun {
             throw CheckpointError(recordPath, "format_version \(version); this nnrun (\(nnrunVersion)) reads format \(runFormatVersion)")
         }
         guard let config = record["config"] else { throw CheckpointError(recordPath, "no config") }
+        if let method = config["method"]?.entries?.first?.key ?? config["method"]?.scalarText {
+            throw CheckpointError(folder, "is an unsupervised run (method: \(method)); this command needs the run of a trained network")
+        }
         do {
             recipe = try Recipe.decode(config, file: recordPath, registry: registry)
         } catch let errors as ConfigErrors {
@@ -55,6 +59,7 @@ public struct TrainedRun {
         labels = (record["labels"]?.items ?? []).compactMap(\.scalarText)
         scaling = record["input_scaling"].flatMap { InputScaling.decode($0, path: "input_scaling", diagnostics: diagnostics) } ?? InputScaling()
         dataFolder = record["data_folder"]?.scalarText
+        workingFolder = record["working_folder"]?.scalarText
         complete = record["status"]?.scalarText == "complete"
         let state = record["training_state"]
         progress = state.flatMap { TrainingProgress.decode($0, path: "training_state", diagnostics: diagnostics) } ?? TrainingProgress()
@@ -67,6 +72,10 @@ public struct TrainedRun {
         model = try Model(spec: recipe.spec, rng: &rng)
         recipe.applyFreeze(to: model, epoch: progress.epochsRun + 1)
         try Checkpoint.load(try Self.readWeights("\(folder)/\(Checkpoint.weightsFile)"), into: model, expectAll: true)
+        let width = model.outputShape.reduce(1, *)
+        if recipe.config.data.target == .labels && labels.count != width && !(width == 1 && labels.count == 2) {
+            throw CheckpointError(recordPath, "labels has \(labels.count) names, but the model has \(width) outputs")
+        }
     }
 
     /// Reads and validates a safetensors file (at most 16 GiB).
@@ -95,7 +104,13 @@ public struct TrainedRun {
     /// Loads the data the run was trained on, split and scaled exactly as then (`--data` aside,
     /// evaluate and predict use this).
     public func loadSplits() throws -> DataSplits {
-        try loadData(recipe.config.data, seed: UInt64(recipe.config.seed), baseDirectory: dataFolder).splits
+        let seed = UInt64(recipe.config.seed)
+        do {
+            return try loadData(recipe.config.data, seed: seed, baseDirectory: dataFolder).splits
+        } catch let error as ConfigErrors where workingFolder != nil && error.errors.first?.message.contains("cannot read") == true {
+            // A relative path fit found from the folder it ran in.
+            return try loadData(recipe.config.data, seed: seed, baseDirectory: workingFolder).splits
+        }
     }
 
     /// Puts the saved optimizer state and training progress into `trainer` (whose model is this

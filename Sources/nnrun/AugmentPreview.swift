@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNCheckpoint
 import Foundation
 import NNConfig
 import NNData
@@ -63,7 +64,7 @@ struct AugmentPreview: ParsableCommand {
                 }
             }
             let title = "\(loaded.config.name): augmentation " + data.augmentation.encode().jsonText()
-            try Data(ImageGrid.svg(tiles, columns: variants + 1, title: title).utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try RunFolder.writeFileAtomically(output, Array(ImageGrid.svg(tiles, columns: variants + 1, title: title).utf8))
             writeOut("wrote \(output): \(n) training samples x \(variants) augmented copies\n")
         }
     }

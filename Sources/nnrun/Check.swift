@@ -22,7 +22,8 @@ struct Check: ParsableCommand {
                 let data = try loadDataset(loaded.config.data, baseDirectory: ConfigPaths.folder(of: loaded.file))
                 try loaded.checkData(model, data)
                 dataLine = "  data: \(data.count) samples of \(shapeText(data.featureShape)), \(data.labelNames.count) classes: fits the model"
-            } catch let error as ConfigErrors where error.errors.first?.path.hasPrefix("data") == true {
+            } catch let error as ConfigErrors where error.errors.first?.message.contains("cannot read") == true {
+                // Only an unreadable data file is skipped; a class or shape that does not fit is an error.
                 dataLine = "  data: not checked (\(error.errors[0].message))"
             } }
             let params = model.namedParameters.reduce(0) { $0 + $1.parameter.value.count }

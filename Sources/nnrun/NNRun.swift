@@ -25,7 +25,11 @@ struct NNRun: ParsableCommand {
             Foundation.exit(code.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
-            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // One line: ArgumentParser's continuation lines (e.g. the list of allowed values) joined on.
+            let parts = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let items = parts.filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+            let text = parts.isEmpty ? "\(error)" : parts.filter { !$0.hasPrefix("- ") }.joined(separator: " ")
+                + (items.isEmpty ? "" : " " + items.joined(separator: ", "))
             printError("error: \(text) (see 'nnrun --help')")
             Foundation.exit(2)
         }

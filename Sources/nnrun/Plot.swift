@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNCheckpoint
 import Foundation
 import NNReport
 
@@ -23,7 +24,7 @@ struct Plot: ParsableCommand {
                 }
                 histories.append(history)
             }
-            try Data(Curves.svg(histories).utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try RunFolder.writeFileAtomically(output, Array(Curves.svg(histories).utf8))
             let color = TerminalChart.colorAllowed(environment: ProcessInfo.processInfo.environment)
             for h in histories {
                 writeOut("\(h.name):\n")

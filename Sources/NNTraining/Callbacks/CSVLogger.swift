@@ -34,6 +34,8 @@ public final class CSVLogger: Callback {
         var text = run.trainer.history.csv()
         if separator != "," { text = text.replacingOccurrences(of: ",", with: separator) }
         if !previous.isEmpty { text = previous + text.split(separator: "\n", maxSplits: 1).dropFirst().joined() }
+        let folder = RunFolder.parentFolder(of: filename)
+        if folder != "." { try RunFolder.makeFolders(folder) }
         try RunFolder.writeFileAtomically(filename, Array(text.utf8))
         return false
     }
