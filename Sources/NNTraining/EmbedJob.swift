@@ -27,7 +27,12 @@ import NNTensor
 /// where seed is the run's, so the same run gives the same files.
 public struct EmbedJob {
     public enum Method: String, CaseIterable, Sendable { case pca, tsne, none }
-    public enum Split: String, CaseIterable, Sendable { case test, train, validation, all }
+    public enum Split: String, CaseIterable, Sendable {
+        case test, train, validation, all
+
+        /// "the test split", ..., "all the data".
+        var phrase: String { self == .all ? "all the data" : "the \(rawValue) split" }
+    }
 
     public var run: TrainedRun
     public var layer: String
@@ -137,7 +142,7 @@ public struct EmbedJob {
                 trust = try Trustworthiness.score(input: x, embedding: coordinates, k: k, gemm: gemm)
             }
         } catch let error as AnalysisError {
-            throw EmbedError(message: "\(run.folder): layer \(layer) on the \(split.rawValue) split: \(error.description)")
+            throw EmbedError(message: "\(run.folder): layer \(layer) on \(split.phrase): \(error.description)")
         }
         let (purity, ari, nmi) = clusterScores
         metrics += [("kmeans_clusters", .int(data.classCount)), ("purity", .double(round6(purity))),
@@ -160,7 +165,7 @@ public struct EmbedJob {
             ("metrics.json", ConfigNode.map(metrics).jsonText() + "\n"),
         ].map { ($0.0, Array($0.1.utf8)) }
         if write { try RunFolder.write(files, to: outputFolder, overwrite: overwrite) }
-        var summary = "Layer \(layer) (\(x.columns) values) on the \(split.rawValue) split (\(x.rows) samples): "
+        var summary = "Layer \(layer) (\(x.columns) values) on \(split.phrase) (\(x.rows) samples): "
             + String(format: "k-means purity (k = %d) %.4f, ARI %.4f, NMI %.4f", data.classCount, purity, ari, nmi)
         if let trust { summary += String(format: "; %@ trustworthiness (k = 5) %.4f", method == .pca ? "PCA" : "t-SNE", trust) }
         return Result(activations: x, coordinates: coordinates, labels: data.labels, purity: purity, trustworthiness: trust,

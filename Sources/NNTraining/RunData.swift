@@ -66,6 +66,7 @@ extension TrainedRun {
             }
         }
         let (values, count) = try reader.features(excluding: reader.columnIndex(label))
+        guard count > 0 else { throw CheckpointError(path, "no data rows after the header") }
         let width = values.count / max(count, 1)
         let data = Dataset(features: values, labels: Array(repeating: 0, count: count), featureShape: [width], labelNames: labels)
         return try shapedAndScaled(data, source: path)

@@ -48,7 +48,8 @@ struct TrainingOptions: ParsableArguments {
     /// Trains `recipe`, prints the test metrics and where the run went.
     func fit(_ recipe: Recipe) throws {
         var recipe = recipe
-        if let output { recipe.config.output = output }   // a path, taken as it is (not YAML)
+        // A path, taken as it is (not YAML); a trailing slash is dropped so messages show it once.
+        if let output { recipe.config.output = output.count > 1 && output.hasSuffix("/") ? String(output.dropLast()) : output }
         var job = FitJob(recipe: recipe, gemm: try gemmFromEnvironment())
         job.overwrite = overwrite
         job.resume = resume

@@ -25,7 +25,8 @@ struct Plot: ParsableCommand {
                 histories.append(history)
             }
             try RunFolder.writeFileAtomically(output, Array(Curves.svg(histories).utf8))
-            let color = TerminalChart.colorAllowed(environment: ProcessInfo.processInfo.environment)
+            // Colour only on a terminal, as fit's chart.
+            let color = isatty(STDOUT_FILENO) != 0 && TerminalChart.colorAllowed(environment: ProcessInfo.processInfo.environment)
             for h in histories {
                 writeOut("\(h.name):\n")
                 writeOut(TerminalChart.render(["loss", "val_loss"].compactMap { k in h.columns[k].map { (k, $0) } }, color: color))
