@@ -98,7 +98,7 @@ public enum RunFolder {
     typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
 
     /// glibc's renameat2 (2.28+), looked up at run time: Swift's Glibc module does not declare it.
-    nonisolated(unsafe) static let renameExchange: RenameAt2? = {
+    static let renameExchange: RenameAt2? = {
         guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: RenameAt2.self)
     }()
