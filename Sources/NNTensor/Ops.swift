@@ -46,12 +46,15 @@ public enum Ops {
     }
 
     /// True when every element is finite.
-    public static func allFinite(_ x: Tensor) -> Bool {
+    public static func allFinite(_ x: Tensor) -> Bool { firstNonFinite(x) == nil }
+
+    /// The index of the first element that is NaN or infinite, if any.
+    public static func firstNonFinite(_ x: Tensor) -> Int? {
         switch x.dtype {
-        case .float32: let p = x.f32; for i in 0..<x.count where !p[i].isFinite { return false }
-        case .float64: let p = x.f64; for i in 0..<x.count where !p[i].isFinite { return false }
+        case .float32: let p = x.f32; for i in 0..<x.count where !p[i].isFinite { return i }
+        case .float64: let p = x.f64; for i in 0..<x.count where !p[i].isFinite { return i }
         }
-        return true
+        return nil
     }
 
     /// Index of the largest element of each row of x viewed as [rows, n].

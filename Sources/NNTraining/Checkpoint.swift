@@ -93,7 +93,7 @@ public enum Checkpoint {
                     let key = "\(layer.name).\(p.name)"
                     guard let e = entries[key] else { continue }
                     archive.copy(e, into: p.value)
-                    if let bad = (0..<p.value.count).first(where: { !p.value[$0].isFinite }) {
+                    if let bad = Ops.firstNonFinite(p.value) {
                         throw CheckpointError(archive.file, "tensor \"\(key)\": value \(p.value[bad]) at index \(bad) is not finite")
                     }
                 }
@@ -125,7 +125,7 @@ public enum Checkpoint {
             }
             let t = Tensor(zeros: p.shape, dtype: p.dtype)
             archive.copy(e, into: t)
-            if let bad = (0..<t.count).first(where: { !t[$0].isFinite }) {
+            if let bad = Ops.firstNonFinite(t) {
                 throw CheckpointError(archive.file, "tensor \"\(e.name)\": value \(t[bad]) at index \(bad) is not finite")
             }
             guard optimizer.restoreSlot(String(e.name[e.name.index(after: dot)...]), index: i, t) else {

@@ -45,7 +45,7 @@ public struct FinetuneConfig: Equatable, Sendable {
     }
 
     /// Decodes a `finetune:` node on its own; nil when it has problems (the full decode reports them).
-    static func decode(_ node: ConfigNode, path: String) throws -> FinetuneConfig? {
+    static func decode(_ node: ConfigNode, path: String) -> FinetuneConfig? {
         let diagnostics = Diagnostics()
         guard let r = MappingReader(node, path: path, diagnostics: diagnostics) else { return nil }
         let c = decode(r)

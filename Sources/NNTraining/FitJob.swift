@@ -143,7 +143,7 @@ public struct FitJob {
     }
 
     static func weightsAreFinite(_ model: Model) -> Bool {
-        model.namedParameters.allSatisfy { p in (0..<p.parameter.value.count).allSatisfy { p.parameter.value[$0].isFinite } }
+        model.namedParameters.allSatisfy { Ops.allFinite($0.parameter.value) }
     }
 
     /// A run can be resumed when it was trained with this recipe (the number of epochs aside, so a

@@ -42,19 +42,10 @@ public struct Recipe {
             tree = tree.setting("model", to: try YAMLLoader.load(path: resolvedPath))
             modelFile = modelPath
         }
-        let expands = tree["model"] == nil && tree["finetune"] != nil
-        // The base named by `--set finetune.from=...` is the one to read first.
-        let overriddenFrom = overrides.last { $0.hasPrefix("finetune.from=") }.map { String($0.dropFirst("finetune.from=".count)) }
-        if expands { tree = try expandFinetune(tree, from: finetuneFrom ?? overriddenFrom, registry: registry) }
-        var recipe = try decode(tree, file: path, overrides: overrides, registry: registry, checkTraining: !isModelFile)
-        // `--set finetune.from=...`, `.drop`, `.head` change the model itself: build it again from
-        // the overridden section.
-        if expands, let finetune = recipe.config.finetune, let written = tree["finetune"],
-           let expanded = try? FinetuneConfig.decode(written, path: "finetune"),
-           (finetune.from, finetune.drop, finetune.head.withoutLocations) != (expanded.from, expanded.drop, expanded.head.withoutLocations) {
-            tree = try expandFinetune(tree.setting("finetune", to: finetune.encode()), from: nil, registry: registry)
-            recipe = try decode(tree, file: path, overrides: overrides, registry: registry, checkTraining: true)
+        if tree["model"] == nil, tree["finetune"] != nil {
+            tree = try expandFinetune(tree, from: finetuneFrom, overrides: overrides)
         }
+        var recipe = try decode(tree, file: path, overrides: overrides, registry: registry, checkTraining: !isModelFile)
         recipe.config.modelFile = modelFile
         recipe.isModelFile = isModelFile
         return recipe
@@ -111,19 +102,23 @@ public struct Recipe {
     }
 
     /// Puts the fine-tuning model (see `FinetuneConfig.model`) into a recipe tree as `model:`.
-    static func expandFinetune(_ tree: ConfigNode, from: String?, registry: LayerRegistry) throws -> ConfigNode {
-        var tree = tree
+    static func expandFinetune(_ tree: ConfigNode, from: String?, overrides: [String]) throws -> ConfigNode {
         guard var section = tree["finetune"] else { return tree }
         if let from { section = section.setting("from", to: .string(from)) }
-        tree = tree.setting("finetune", to: section)
-        let diagnostics = Diagnostics()
-        guard let reader = MappingReader(section, path: "finetune", diagnostics: diagnostics) else { return tree }
-        let finetune = FinetuneConfig.decode(reader)
         // A section that does not decode is reported, with everything else, by the full decode.
-        guard diagnostics.errors.isEmpty else { return tree }
+        guard var finetune = FinetuneConfig.decode(section, path: "finetune") else { return tree.setting("finetune", to: section) }
+        // `--set finetune.from=...`, `.drop`, `.head` change the model itself, so they apply here,
+        // to the resolved section, before the base is read (the full decode applies them again).
+        let own = overrides.filter { $0.hasPrefix("finetune.") || $0.hasPrefix("finetune=") }
+        if !own.isEmpty {
+            let resolved = ConfigNode.map([("finetune", finetune.encode().borrowingLocations(from: section))])
+            guard let changed = try Overrides.apply(own, to: resolved)["finetune"],
+                  let decoded = FinetuneConfig.decode(changed, path: "finetune") else { return tree.setting("finetune", to: section) }
+            finetune = decoded
+        }
         let base = try TrainedRun.readJSON("\(finetune.from)/model.json", missing: "the base run \(finetune.from) (finetune.from) has no model.json; train it first, e.g. nnrun fit configs/digits-0to4.yaml")
         guard let baseModel = base["config"]?["model"] else { throw CheckpointError("\(finetune.from)/model.json", "no config.model") }
-        return tree.setting("model", to: try finetune.model(base: baseModel, section: section))
+        return tree.setting("finetune", to: section).setting("model", to: try finetune.model(base: baseModel, section: section))
     }
 
     /// Freezes the first `finetune.freeze` layers while `finetune.isFrozen(atEpoch: epoch)`, and

@@ -9,8 +9,7 @@ struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The feature space of a trained run: one layer's activations on a split, projected to 2-D (CSV and a labelled scatter SVG), with their k-means cluster purity.")
 
-    @Argument(help: "The run folder, e.g. runs/digits-cnn.")
-    var folder: String
+    @OptionGroup var runFolder: RunFolderArgument
 
     @Option(help: "The layer whose outputs to embed, by name (nnrun summary lists them), e.g. dense or flatten.")
     var layer: String
@@ -37,7 +36,7 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var job = EmbedJob(run: try TrainedRun(folder: folder), layer: layer, method: method, gemm: try gemmFromEnvironment())
+            var job = EmbedJob(run: try runFolder.load(), layer: layer, method: method, gemm: try gemmFromEnvironment())
             job.split = split
             job.tsneOptions.perplexity = perplexity
             job.output = output

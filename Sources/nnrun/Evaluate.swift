@@ -6,19 +6,18 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained run: loss, accuracy, per-class precision and recall, confusion matrix.")
 
-    @Argument(help: "The run folder, e.g. runs/digits-cnn.")
-    var folder: String
+    @OptionGroup var runFolder: RunFolderArgument
 
     @Option(help: "Evaluate on other data: digits, or a CSV file with the run's label column (default: the run's saved test split).")
     var data: String?
 
     func run() throws {
         try reportingErrors {
-            let trained = try TrainedRun(folder: folder)
+            let trained = try runFolder.load()
             let (data, description) = try trained.evaluationData(self.data)
             let trainer = try trained.inferenceTrainer(gemm: try gemmFromEnvironment())
             let metrics = trainer.evaluate(data)
-            writeOut("Evaluating \(folder) on \(description): \(data.count) samples\n")
+            writeOut("Evaluating \(runFolder.folder) on \(description): \(data.count) samples\n")
             if !trained.complete {
                 writeOut("(an unfinished run: the checkpoint after \(trained.progress.epochsRun) of \(trained.recipe.config.training.epochs) epochs)\n")
             }

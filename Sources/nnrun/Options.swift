@@ -74,3 +74,12 @@ func gemmFromEnvironment() throws -> GEMM {
 }
 
 extension ProgressStyle: ExpressibleByArgument {}
+
+/// The run folder that evaluate, predict and embed read (shared by those verbs).
+struct RunFolderArgument: ParsableArguments {
+    @Argument(help: "The run folder, e.g. runs/digits-cnn.")
+    var folder: String
+
+    /// The run, validated (see `TrainedRun`).
+    func load() throws -> TrainedRun { try TrainedRun(folder: folder) }
+}

@@ -7,8 +7,7 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict the class of every row of a CSV file with a trained run; writes labels and class probabilities as CSV.")
 
-    @Argument(help: "The run folder, e.g. runs/digits-mlp.")
-    var folder: String
+    @OptionGroup var runFolder: RunFolderArgument
 
     @Argument(help: "A CSV file with a header and one sample per row (the features, in training's order; a column named like the label column is ignored).")
     var input: String
@@ -18,7 +17,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let trained = try TrainedRun(folder: folder)
+            let trained = try runFolder.load()
             let data = try trained.predictionInput(input)
             let trainer = try trained.inferenceTrainer(gemm: try gemmFromEnvironment())
             let (outputs, classes) = trainer.predict(data)

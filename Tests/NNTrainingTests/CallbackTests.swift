@@ -101,9 +101,9 @@ private func stubTrainer() throws -> Trainer {
 
     @Test func modelCheckpointTemplatesFormatLikePython() {
         let values: [String: Double] = ["epoch": 7, "val_loss": 0.123456, "accuracy": 0.9]
-        #expect(ModelCheckpoint.format("ck/{epoch:02d}-{val_loss:.4f}.safetensors", values: values, names: nil).text == "ck/07-0.1235.safetensors")
-        #expect(ModelCheckpoint.format("{epoch}_{accuracy:.1e}", values: values, names: nil).text == "7_9.0e-01")
-        #expect(ModelCheckpoint.format("{epoch:x}", values: values, names: nil).problem
+        #expect(ModelCheckpoint.format("ck/{epoch:02d}-{val_loss:.4f}.safetensors", values: values).text == "ck/07-0.1235.safetensors")
+        #expect(ModelCheckpoint.format("{epoch}_{accuracy:.1e}", values: values).text == "7_9.0e-01")
+        #expect(ModelCheckpoint.format("{epoch:x}", values: values).problem
                 == "the placeholder {epoch:x} has format \"x\"; expected one like 02d, .4f or .3e")
     }
 }

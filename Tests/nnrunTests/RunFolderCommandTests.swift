@@ -16,8 +16,9 @@ private func bytes(_ path: String, in dir: URL) throws -> [UInt8] {
         let args = ["fit", "configs/mlp.yaml", "--set", "training.epochs=100", "--set", "training.checkpoint_every=10", "--progress", "none"]
         #expect(try CLI.run(args + ["--output", "straight"], in: dir).status == 0)
 
+        let binary: URL = try #require(CLI.binary)
         let process = Process()
-        process.executableURL = try #require(CLI.binary)
+        process.executableURL = binary
         process.arguments = args + ["--output", "killed"]
         process.currentDirectoryURL = dir
         process.standardOutput = FileHandle.nullDevice

@@ -22,7 +22,7 @@ public final class CSVLogger: Callback {
         if separator.count != 1 { r.report("separator", "received \"\(separator)\", expected one character") }
     }
 
-    func encodeConfig() -> ConfigNode {
+    public func encodeConfig() -> ConfigNode {
         .map([("filename", .string(filename)), ("separator", .string(separator)), ("append", .bool(append))])
     }
 

@@ -12,6 +12,10 @@ public protocol Callback: AnyObject {
     var typeName: String { get }
     /// One line for the banner printed when training starts, stating the policy.
     var banner: String? { get }
+    /// The options with every default filled in, as the recipe's resolved form records them.
+    func encodeConfig() -> ConfigNode
+    /// (option key, log name) pairs of the values it reads from the epoch logs.
+    var monitoredNames: [(key: String, name: String)] { get }
     func epochBegins(_ epoch: Int, _ run: CallbackContext)
     func stepBegins(_ step: Int, epoch: Int, _ run: CallbackContext)
     func stepEnded(_ step: Int, loss: Double, _ run: CallbackContext) -> Bool
@@ -26,6 +30,8 @@ public protocol Callback: AnyObject {
 
 extension Callback {
     public var banner: String? { nil }
+    public func encodeConfig() -> ConfigNode { .map([]) }
+    public var monitoredNames: [(key: String, name: String)] { [] }
     public func epochBegins(_ epoch: Int, _ run: CallbackContext) {}
     public func stepBegins(_ step: Int, epoch: Int, _ run: CallbackContext) {}
     public func stepEnded(_ step: Int, loss: Double, _ run: CallbackContext) -> Bool { false }

@@ -31,13 +31,13 @@ public struct CallbackConfig: Equatable, Sendable {
                   let r = MappingReader(t.body, path: t.path, diagnostics: diagnostics) else { continue }
             let callback = make(type: t.type, r, learningRate: learningRate)
             r.finish()
-            for (key, name) in monitoredNames(callback) where !produced.contains(name) {
+            for (key, name) in callback.monitoredNames where !produced.contains(name) {
                 let node = r.node[key]
                 diagnostics.report(node ?? t.body, r.childPath(key),
                     "received \"\(name)\", but this run produces only: \(produced.joined(separator: ", "))\(key == "filepath" ? " (and epoch)" : "")",
                     suggestion: didYouMean(name, among: produced))
             }
-            out.append(CallbackConfig(type: t.type, options: encodeConfig(callback)))
+            out.append(CallbackConfig(type: t.type, options: callback.encodeConfig()))
         }
         return out
     }
@@ -59,28 +59,6 @@ public struct CallbackConfig: Equatable, Sendable {
         case "reduce_lr_on_plateau": return ReduceLROnPlateau(r)
         case "terminate_on_nan": return TerminateOnNaN(r)
         default: return LearningRateSchedule(type: type, r, defaultLearningRate: learningRate)
-        }
-    }
-
-    static func encodeConfig(_ c: any Callback) -> ConfigNode {
-        switch c {
-        case let c as EarlyStopping: return c.encodeConfig()
-        case let c as ModelCheckpoint: return c.encodeConfig()
-        case let c as CSVLogger: return c.encodeConfig()
-        case let c as ReduceLROnPlateau: return c.encodeConfig()
-        case let c as LearningRateSchedule: return c.encodeConfig()
-        default: return .map([])
-        }
-    }
-
-    /// (key, log name) pairs a callback reads from the epoch logs.
-    static func monitoredNames(_ c: any Callback) -> [(String, String)] {
-        switch c {
-        case let c as EarlyStopping: return [("monitor", c.monitor)]
-        case let c as ReduceLROnPlateau: return [("monitor", c.monitor)]
-        case let c as ModelCheckpoint:
-            return [("monitor", c.monitor)] + c.templateNames.filter { $0 != "epoch" }.map { ("filepath", $0) }
-        default: return []
         }
     }
 }

@@ -44,7 +44,9 @@ public final class EarlyStopping: Callback {
         best = mode.worst
     }
 
-    func encodeConfig() -> ConfigNode {
+    public var monitoredNames: [(key: String, name: String)] { [("monitor", monitor)] }
+
+    public func encodeConfig() -> ConfigNode {
         .map([("monitor", .string(monitor)), ("min_delta", .double(minDelta)), ("patience", .int(patience)),
               ("mode", .string(mode.rawValue)), ("baseline", baseline.map { .double($0) } ?? .null),
               ("restore_best_weights", .bool(restoreBestWeights)), ("start_from_epoch", .int(startFromEpoch))])

@@ -47,7 +47,7 @@ public final class LearningRateSchedule: Callback {
         }
     }
 
-    func encodeConfig() -> ConfigNode {
+    public func encodeConfig() -> ConfigNode {
         var entries: [(String, ConfigNode)] = [("initial_learning_rate", .double(initial))]
         switch kind {
         case .exponential(let steps, let rate, let staircase):

@@ -25,12 +25,14 @@ public final class ModelCheckpoint: Callback {
         saveBestOnly = r.bool("save_best_only", default: false)
         best = mode.worst
         if r.has("filepath"), filepath.isEmpty { r.report("filepath", "received an empty path, expected a file path template") }
-        if let problem = Self.format(filepath, values: ["epoch": 1], names: nil).problem {
+        if let problem = Self.format(filepath, values: ["epoch": 1]).problem {
             r.report("filepath", problem)
         }
     }
 
-    func encodeConfig() -> ConfigNode {
+    public var monitoredNames: [(key: String, name: String)] { [("monitor", monitor)] + templateNames.filter { $0 != "epoch" }.map { ("filepath", $0) } }
+
+    public func encodeConfig() -> ConfigNode {
         .map([("filepath", .string(filepath)), ("monitor", .string(monitor)), ("mode", .string(mode.rawValue)),
               ("save_best_only", .bool(saveBestOnly))])
     }
@@ -49,7 +51,7 @@ public final class ModelCheckpoint: Callback {
         }
         var values = logs
         values["epoch"] = Double(epoch)
-        let path = Self.format(filepath, values: values, names: nil).text
+        let path = Self.format(filepath, values: values).text
         let folder = RunFolder.parentFolder(of: path)
         if folder != "." { try RunFolder.makeFolders(folder) }
         try RunFolder.writeFileAtomically(path, Checkpoint.weights(of: run.model))
@@ -64,39 +66,41 @@ public final class ModelCheckpoint: Callback {
 
     /// `{name}` or `{name:spec}` placeholders of a template.
     static func placeholders(_ template: String) -> [(name: String, spec: String)] {
-        var out: [(String, String)] = []
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            let inside = rest[rest.index(after: open)..<close]
-            let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            out.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
-            rest = rest[rest.index(after: close)...]
-        }
+        var out: [(name: String, spec: String)] = []
+        _ = substitute(template) { name, spec in out.append((name, spec)); return "" }
         return out
     }
 
     /// The template with each placeholder replaced by its value, formatted by its spec (`02d`,
     /// `.4f`, `.3e`, or none); `problem` describes the first spec that is not one of those.
-    static func format(_ template: String, values: [String: Double], names: [String]?) -> (text: String, problem: String?) {
+    /// A value that is not finite is written as Python writes it (`nan`, `inf`).
+    static func format(_ template: String, values: [String: Double]) -> (text: String, problem: String?) {
+        var problem: String?
+        let text = substitute(template) { name, spec in
+            let value = values[name] ?? 0
+            if spec.isEmpty { return name == "epoch" && value.isFinite ? String(Int(value)) : "\(value)" }
+            if spec.hasSuffix("d"), spec.dropLast().allSatisfy(\.isNumber) {
+                return value.isFinite ? String(format: "%\(spec.dropLast())d", Int(value)) : "\(value)"
+            }
+            if spec.hasPrefix("."), spec.count >= 3, "fe".contains(spec.last ?? " "), spec.dropFirst().dropLast().allSatisfy(\.isNumber) {
+                return String(format: "%\(spec)", value)
+            }
+            problem = problem ?? "the placeholder {\(name):\(spec)} has format \"\(spec)\"; expected one like 02d, .4f or .3e"
+            return ""
+        }
+        return (text, problem)
+    }
+
+    /// Scans `{name}` / `{name:spec}` placeholders, replacing each with `replacement(name, spec)`.
+    private static func substitute(_ template: String, _ replacement: (String, String) -> String) -> String {
         var text = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             text += rest[..<open]
-            let inside = rest[rest.index(after: open)..<close]
-            let parts = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]), spec = parts.count > 1 ? String(parts[1]) : ""
-            let value = values[name] ?? 0
-            if spec.isEmpty {
-                text += name == "epoch" ? String(Int(value)) : "\(value)"
-            } else if spec.hasSuffix("d"), spec.dropLast().allSatisfy(\.isNumber) {
-                text += String(format: "%\(spec.dropLast())d", Int(value))
-            } else if spec.hasPrefix("."), spec.count >= 3, "fe".contains(spec.last ?? " "), spec.dropFirst().dropLast().allSatisfy(\.isNumber) {
-                text += String(format: "%\(spec)", value)
-            } else {
-                return (text, "the placeholder {\(inside)} has format \"\(spec)\"; expected one like 02d, .4f or .3e")
-            }
+            let parts = rest[rest.index(after: open)..<close].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            text += replacement(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             rest = rest[rest.index(after: close)...]
         }
-        return (text + rest, nil)
+        return text + rest
     }
 }

@@ -30,7 +30,9 @@ public final class ReduceLROnPlateau: Callback {
         best = mode.worst
     }
 
-    func encodeConfig() -> ConfigNode {
+    public var monitoredNames: [(key: String, name: String)] { [("monitor", monitor)] }
+
+    public func encodeConfig() -> ConfigNode {
         .map([("monitor", .string(monitor)), ("factor", .double(factor)), ("patience", .int(patience)),
               ("mode", .string(mode.rawValue)), ("min_delta", .double(minDelta)), ("cooldown", .int(cooldown)),
               ("min_lr", .double(minLearningRate))])
