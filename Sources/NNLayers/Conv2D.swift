@@ -40,13 +40,23 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
                                                       kernelHeight: 1, kernelWidth: 1)
     /// The most values one chunk's column matrix may hold (tests lower it to force several chunks).
     var maxColumnElements = ConvChunking.defaultMaxColumnElements
+    /// Whether float32 passes use `DirectConvolution` when the CPU has it (tests turn it off to
+    /// compare with im2col + GEMM).
+    var allowsDirectKernel = true
+    /// The direct kernel's forward convolution and the input-gradient one (nil: strided or dilated),
+    /// set by `build` for float32 on a CPU that runs them.
+    private var direct: DirectConvolution?
+    private var directInputGradient: DirectConvolution?
+    /// The kernel packed for `direct`, and flipped for `directInputGradient`.
+    private let packedKernel = Tensor(zeros: [0])
+    private let packedFlippedKernel = Tensor(zeros: [0])
 
     public private(set) var logits = Tensor(zeros: [0])
     private var output = Tensor(zeros: [0])
     private var logitsGradient = Tensor(zeros: [0])
     private var inputGradient = Tensor(zeros: [0])
-    /// One chunk's column matrix, reused by every chunk of every pass.
-    /// One im2col buffer per worker thread.
+    /// One scratch buffer per worker thread, reused by every chunk of every pass: a chunk's column
+    /// matrix, or its zero-padded images for the direct kernel.
     private var workerColumns: [Tensor] = []
     /// Kernel-gradient partial sums of workers 1, 2, ... (worker 0 writes the gradient itself).
     private var partialGradients: [Tensor] = []
@@ -70,6 +80,9 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
         _ = try elementCount(outputShape, what: "the output of \(name)")
         _ = try elementCount([g.patchesPerImage, g.patchSize], what: "the im2col buffer of \(name) (one image)")
         geometry = g
+        let directKernel = dtype == .float32 && DirectConvolution.isAvailable && !g.isIdentity
+        direct = directKernel ? DirectConvolution(geometry: g, filters: settings.filters) : nil
+        directInputGradient = directKernel ? DirectConvolution.inputGradient(of: g, filters: settings.filters) : nil
         (kernel, bias) = makeKernelAndBias(kernelShape: kernelShape, units: settings.filters, useBias: settings.useBias,
                                            kernelInitializer: settings.kernelInitializer,
                                            biasInitializer: settings.biasInitializer, dtype: dtype, rng: &rng)
@@ -97,17 +110,24 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
 
     /// Runs `body(worker, first, count)` over the batch's chunks: chunk c goes to worker c % threads
     /// (a fixed assignment, so any reduction over workers sums in the same order every run), each
-    /// worker with its own column buffer and single-threaded GEMMs.
-    private func forEachChunk(_ n: Int, _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
+    /// worker with its own scratch buffer of `scratchPerImage` values per image of a chunk (the
+    /// column matrix by default) and single-threaded GEMMs.
+    private func forEachChunk(_ n: Int, scratchPerImage: Int? = nil, _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
         let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk
         let workers = min(pool.threads, chunks)
-        while workerColumns.count < workers { workerColumns.append(Tensor(zeros: [0], dtype: kernel.value.dtype)) }
-        for w in 0..<workers { workerColumns[w].reshape([chunk * geometry.patchesPerImage, geometry.patchSize]) }
+        for w in 0..<workers { _ = scratch(w, count: chunk * (scratchPerImage ?? geometry.columnsPerImage)) }
         pool.run(count: workers) { w in
             for c in stride(from: w, to: chunks, by: workers) {
                 body(w, c * chunk, min(chunk, n - c * chunk))
             }
         }
+    }
+
+    /// Worker `w`'s scratch buffer, resized to `count` values.
+    private func scratch(_ w: Int, count: Int) -> Tensor {
+        while workerColumns.count <= w { workerColumns.append(Tensor(zeros: [0], dtype: kernel.value.dtype)) }
+        workerColumns[w].reshape([count])
+        return workerColumns[w]
     }
 
     public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
@@ -118,6 +138,9 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
         if g.isIdentity {
             Ops.matmul(x, kernel.value, into: logits, m: n * g.patchesPerImage, n: cout, k: g.channels, gemm: context.gemm)
             if let bias { Ops.addRow(bias.value, to: logits) }
+        } else if allowsDirectKernel, let direct {
+            forwardDirect(x, direct)
+            if fusesActivation { return output }
         } else {
             let gemm = chunkGEMM(n, context.gemm)
             forEachChunk(n) { w, first, count in
@@ -127,6 +150,31 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
         output.reshape(logits.shape)
         settings.activation.forward(logits, into: output, width: cout)
         return output
+    }
+
+    /// The direct kernel adds the bias and applies linear or ReLU itself (both run in place, so
+    /// `output` is `logits`).
+    private var fusesActivation: Bool { settings.activation == .relu || settings.activation == .linear }
+
+    /// logits = act(b + conv(x, W)) with the direct kernel (act fused when `fusesActivation`): the
+    /// batch's chunks over the workers, or, when the batch is one chunk (one image of a large
+    /// network), its windows split over them.
+    private func forwardDirect(_ x: Tensor, _ direct: DirectConvolution) {
+        let n = x.batch, relu = settings.activation == .relu
+        direct.pack(kernel.value, into: packedKernel)
+        guard chunkSize(n) == n && pool.threads > 1 else {
+            forEachChunk(n, scratchPerImage: direct.scratchCount(images: 1)) { w, first, count in
+                direct.run(x, first: first, count: count, packed: packedKernel, bias: bias?.value, relu: relu,
+                           into: logits, scratch: workerColumns[w])
+            }
+            return
+        }
+        let prepared = direct.prepare(x, first: 0, count: n, scratch: scratch(0, count: direct.scratchCount(images: n)))
+        let pixels = n * geometry.patchesPerImage, parts = pool.threads
+        pool.run(count: parts) { p in
+            direct.compute(prepared, pixels: (p * pixels / parts)..<((p + 1) * pixels / parts), packed: packedKernel,
+                           bias: bias?.value, relu: relu, into: logits, at: 0)
+        }
     }
 
     /// z[first ..< first + count] = b + im2col(x[first ..< first + count]) · W, using `columns` as scratch.
@@ -168,10 +216,17 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
                 partialGradients.append(Tensor(zeros: kernel.value.shape, dtype: kernel.value.dtype))
             }
             for p in partialGradients { p.zero() }
-            forEachChunk(n) { w, first, count in
+            // The direct kernel computes dx when the chunks keep the workers busy (one chunk: the
+            // GEMMs split over them instead).
+            let directGradient = allowsDirectKernel && needsInputGradient && chunkSize(n) < n ? directInputGradient : nil
+            if let directGradient { directGradient.packFlipped(kernel.value, into: packedFlippedKernel) }
+            let scratchPerImage = max(kernelGradient || directGradient == nil ? g.columnsPerImage : 0,
+                                      directGradient?.scratchCount(images: 1) ?? 0)
+            forEachChunk(n, scratchPerImage: scratchPerImage) { w, first, count in
                 backwardChunk(x, dz, first: first, count: count, columns: workerColumns[w],
                               kernelGradient: w == 0 ? kernel.gradient : partialGradients[w - 1],
-                              computeKernelGradient: kernelGradient, inputGradient: needsInputGradient, gemm: gemm)
+                              computeKernelGradient: kernelGradient, inputGradient: needsInputGradient,
+                              directGradient: directGradient, gemm: gemm)
             }
             if kernelGradient { for p in partialGradients { Ops.axpy(1, p, kernel.gradient) } }
         }
@@ -179,10 +234,12 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
     }
 
     /// One chunk of backward: dW += colᵀ · dz (col recomputed here), then dcol = dz · Wᵀ in the same
-    /// buffer and dx = col2im(dcol). Chunks write disjoint parts of dx; the dW accumulation is the
-    /// only shared write (a reduction).
+    /// buffer and dx = col2im(dcol), or dx = the direct kernel's conv(pad(dz), W flipped) (see
+    /// `DirectConvolution.inputGradient`). Chunks write disjoint parts of dx; the dW accumulation
+    /// is the only shared write (a reduction).
     private func backwardChunk(_ x: Tensor, _ dz: Tensor, first: Int, count: Int, columns: Tensor, kernelGradient dW: Tensor,
-                               computeKernelGradient kernelGradient: Bool, inputGradient needsInputGradient: Bool, gemm: GEMM) {
+                               computeKernelGradient kernelGradient: Bool, inputGradient needsInputGradient: Bool,
+                               directGradient: DirectConvolution?, gemm: GEMM) {
         let g = geometry, cout = settings.filters, rows = count * g.patchesPerImage
         let dzOffset = first * g.patchesPerImage * cout
         if kernelGradient {
@@ -190,7 +247,10 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
             Ops.matmulBlock(columns, at: 0, dz, at: dzOffset, into: dW, at: 0,
                             m: g.patchSize, n: cout, k: rows, transA: true, beta: 1, gemm: gemm)
         }
-        if needsInputGradient {
+        if let directGradient {
+            directGradient.run(dz, first: first, count: count, packed: packedFlippedKernel, bias: nil, relu: false,
+                               into: inputGradient, scratch: columns)
+        } else if needsInputGradient {
             Ops.matmulBlock(dz, at: dzOffset, kernel.value, at: 0, into: columns, at: 0,
                             m: rows, n: g.patchSize, k: cout, transB: true, gemm: gemm)
             Im2Col.col2im(columns, geometry: g, into: inputGradient, first: first, count: count)

@@ -1,6 +1,8 @@
 #ifndef NNRUN_CKERNELS_H
 #define NNRUN_CKERNELS_H
 
+#include "conv.h"
+
 /// Float32 elementwise kernels that Swift cannot vectorise on the baseline x86-64 target: Swift
 /// lowers SIMD square roots lane by lane through libm's sqrtf. Written with SSE intrinsics (part
 /// of baseline x86-64) and a plain C fallback elsewhere. Used by NNTensor only.
