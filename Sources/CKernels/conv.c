@@ -138,6 +138,92 @@ NN_AVX2 static void conv_avx2(const nn_conv_geometry *g, const float *input, lon
         }
     }
 }
+
+/// dW rows k0 ..< k0 + rows (at most 6) x columns block*16 ..< +16 (width of them valid) += the sum
+/// over windows p in begin ..< end of col[p, k] · dz[p, ·]; `offsets` are the rows' offsets in a
+/// window, `window`/(n, oy, ox) the first window's pointer and position.
+NN_AVX2 static inline __attribute__((always_inline)) void kernel_gradient_tile(
+    const nn_conv_geometry *g, const float *input, const float *window, long n, long oy, long ox, long count,
+    const long *offsets, long rows, const float *dz, float *dw, long width, int full) {
+    const long channels = g->channels, filters = g->filters, row_stride = g->width * channels;
+    const long image_stride = g->height * row_stride, step_y = g->stride_h * row_stride, step_x = g->stride_w * channels;
+    const long o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3], o4 = offsets[4], o5 = offsets[5];
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), lanes);
+    const __m256i mask_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width - 8), lanes);
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (long i = 0; i < count; i++) {
+        const __m256 w0 = full ? _mm256_loadu_ps(dz) : _mm256_maskload_ps(dz, mask_lo);
+        const __m256 w1 = full ? _mm256_loadu_ps(dz + 8) : _mm256_maskload_ps(dz + 8, mask_hi);
+        dz += filters;
+        NN_FMA_ROW(window + o0, c00, c01);
+        NN_FMA_ROW(window + o1, c10, c11);
+        NN_FMA_ROW(window + o2, c20, c21);
+        NN_FMA_ROW(window + o3, c30, c31);
+        NN_FMA_ROW(window + o4, c40, c41);
+        NN_FMA_ROW(window + o5, c50, c51);
+        window += step_x;
+        if (++ox == g->out_width) {
+            ox = 0;
+            window += step_y - g->out_width * step_x;
+            if (++oy == g->out_height) {
+                oy = 0;
+                window = input + ++n * image_stride;
+            }
+        }
+    }
+#define NN_ADD_ROW(r, lo, hi)                                                                              \
+    if (rows > r) {                                                                                        \
+        float *d = dw + r * filters;                                                                       \
+        if (full) {                                                                                        \
+            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), lo));                                    \
+            _mm256_storeu_ps(d + 8, _mm256_add_ps(_mm256_loadu_ps(d + 8), hi));                            \
+        } else {                                                                                           \
+            _mm256_maskstore_ps(d, mask_lo, _mm256_add_ps(_mm256_maskload_ps(d, mask_lo), lo));            \
+            _mm256_maskstore_ps(d + 8, mask_hi, _mm256_add_ps(_mm256_maskload_ps(d + 8, mask_hi), hi));    \
+        }                                                                                                  \
+    }
+    NN_ADD_ROW(0, c00, c01)
+    NN_ADD_ROW(1, c10, c11)
+    NN_ADD_ROW(2, c20, c21)
+    NN_ADD_ROW(3, c30, c31)
+    NN_ADD_ROW(4, c40, c41)
+    NN_ADD_ROW(5, c50, c51)
+#undef NN_ADD_ROW
+}
+
+NN_AVX2 static void kernel_gradient_avx2(const nn_conv_geometry *g, const float *input, long begin, long end,
+                                         const float *dz, float *dw) {
+    const long channels = g->channels, row_stride = g->width * channels, image_stride = g->height * row_stride;
+    const long step_y = g->stride_h * row_stride, step_x = g->stride_w * channels;
+    const long out_width = g->out_width, out_height = g->out_height;
+    const long k = g->taps * channels, filters = g->filters, blocks = (filters + 15) / 16;
+    // Windows in runs of 64, so that their dz rows and image values stay in L1 while every tile
+    // of dW sums over them.
+    for (long p = begin; p < end; p += 64) {
+        const long count = end - p < 64 ? end - p : 64;
+        const long n = p / (out_height * out_width), oy = p / out_width % out_height, ox = p % out_width;
+        const float *window = input + n * image_stride + oy * step_y + ox * step_x;
+        for (long k0 = 0; k0 < k; k0 += 6) {
+            const long rows = k - k0 < 6 ? k - k0 : 6;
+            long offsets[6];
+            for (long i = 0; i < 6; i++) {
+                const long r = k0 + (i < rows ? i : rows - 1);
+                offsets[i] = g->tap_offsets[r / channels] + r % channels;
+            }
+            for (long b = 0; b < blocks; b++) {
+                const long width = filters - b * 16 < 16 ? filters - b * 16 : 16;
+                const float *d = dz + p * filters + b * 16;
+                float *target = dw + k0 * filters + b * 16;
+                if (width == 16)
+                    kernel_gradient_tile(g, input, window, n, oy, ox, count, offsets, rows, d, target, 16, 1);
+                else
+                    kernel_gradient_tile(g, input, window, n, oy, ox, count, offsets, rows, d, target, width, 0);
+            }
+        }
+    }
+}
 #endif
 
 void nn_conv_f32(const nn_conv_geometry *g, const float *input, long begin, long end, const float *packed,
@@ -146,5 +232,14 @@ void nn_conv_f32(const nn_conv_geometry *g, const float *input, long begin, long
     conv_avx2(g, input, begin, end, packed, bias, relu, out);
 #else
     (void)g; (void)input; (void)begin; (void)end; (void)packed; (void)bias; (void)relu; (void)out;
+#endif
+}
+
+void nn_conv_kernel_gradient_f32(const nn_conv_geometry *g, const float *input, long begin, long end,
+                                 const float *dz, float *dw) {
+#if defined(__x86_64__)
+    kernel_gradient_avx2(g, input, begin, end, dz, dw);
+#else
+    (void)g; (void)input; (void)begin; (void)end; (void)dz; (void)dw;
 #endif
 }

@@ -2,7 +2,8 @@ import NNConfig
 import NNTensor
 
 /// Flattens each sample to one axis: [batch, d1, ..., dk] → [batch, d1·...·dk] (row-major, so
-/// NHWC images flatten as Keras' `Flatten` does). Copies, so no other layer's buffer is reshaped. YAML: `flatten: {}`.
+/// NHWC images flatten as Keras' `Flatten` does). No copy: the output is a view of the input's
+/// buffer (`Tensor.view`), and backward views the gradient in the input's shape. YAML: `flatten: {}`.
 public final class Flatten: Layer {
     public struct Config: LayerConfig, Equatable {
         public let typeName = "flatten"
@@ -32,15 +33,13 @@ public final class Flatten: Layer {
 
     public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
         let x = inputs[0]
-        output.reshape([x.batch] + outputShape)
-        output.copy(from: x)
+        output.view(x, as: [x.batch] + outputShape)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
         guard needsInputGradient else { return [nil] }
-        gradient.reshape([outputGradient.batch] + inputShape)
-        gradient.copy(from: outputGradient)
+        gradient.view(outputGradient, as: [outputGradient.batch] + inputShape)
         return [gradient]
     }
 }

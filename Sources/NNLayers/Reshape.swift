@@ -3,8 +3,8 @@ import NNTensor
 
 /// Gives each sample a new shape with the same elements in the same (row-major) order:
 /// [batch, d1, ..., dk] → [batch] + target_shape. One entry of `target_shape` may be -1: it is
-/// inferred so that the element counts match, as Keras' `Reshape` does. Copies, so no other
-/// layer's buffer is reshaped; backward copies the gradient back into the input's shape.
+/// inferred so that the element counts match, as Keras' `Reshape` does. No copy: the output is a
+/// view of the input's buffer (`Tensor.view`), and backward views the gradient in the input's shape.
 ///
 /// YAML (Keras' `Reshape`): `reshape: {target_shape: [7, 7, 64]}`; `target_shape` is required,
 /// every entry >= 1 except at most one -1.
@@ -82,15 +82,13 @@ public final class Reshape: Layer {
 
     public func forward(_ inputs: [Tensor], _ context: inout LayerContext) -> Tensor {
         let x = inputs[0]
-        output.reshape([x.batch] + outputShape)
-        output.copy(from: x)
+        output.view(x, as: [x.batch] + outputShape)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ context: inout LayerContext) -> [Tensor?] {
         guard needsInputGradient else { return [nil] }
-        gradient.reshape([outputGradient.batch] + inputShape)
-        gradient.copy(from: outputGradient)
+        gradient.view(outputGradient, as: [outputGradient.batch] + inputShape)
         return [gradient]
     }
 }

@@ -106,14 +106,34 @@ public struct DirectConvolution: Sendable {
         precondition(output.dtype == .float32 && outputOffset + pixels.upperBound * filters <= output.count,
                      "DirectConvolution: output too small")
         precondition(packed.count == packedCount && (bias?.count ?? filters) == filters, "DirectConvolution: kernel or bias")
-        let g = geometry, height = padded?.height ?? g.height, width = padded?.width ?? g.width
+        withDescription { description in
+            nn_conv_f32(description, prepared, pixels.lowerBound, pixels.upperBound, packed.f32, bias?.f32,
+                        relu ? 1 : 0, output.f32 + outputOffset)
+        }
+    }
+
+    /// The kernel gradient over windows `pixels` of the prepared images: dW [K, filters] +=
+    /// Σ_p col[p, ·]ᵀ · dz[p, ·], with dz's row p at element `dzOffset + p·filters` of `dz`.
+    public func accumulateKernelGradient(_ prepared: UnsafeMutablePointer<Float>, pixels: Range<Int>, dz: Tensor,
+                                         at dzOffset: Int, into kernelGradient: Tensor) {
+        precondition(dz.dtype == .float32 && dzOffset + pixels.upperBound * filters <= dz.count, "DirectConvolution: dz too small")
+        precondition(kernelGradient.dtype == .float32 && kernelGradient.count == geometry.patchSize * filters,
+                     "DirectConvolution: kernel gradient shape")
+        withDescription { description in
+            nn_conv_kernel_gradient_f32(description, prepared, pixels.lowerBound, pixels.upperBound, dz.f32 + dzOffset,
+                                        kernelGradient.f32)
+        }
+    }
+
+    /// The C description of the images `prepare` returns and of the windows.
+    private func withDescription(_ body: (UnsafePointer<nn_conv_geometry>) -> Void) {
+        let g = geometry
         tapOffsets.withUnsafeBufferPointer { taps in
-            var description = nn_conv_geometry(height: height, width: width, channels: g.channels,
-                                               out_height: g.outHeight, out_width: g.outWidth,
+            var description = nn_conv_geometry(height: padded?.height ?? g.height, width: padded?.width ?? g.width,
+                                               channels: g.channels, out_height: g.outHeight, out_width: g.outWidth,
                                                stride_h: g.strideH, stride_w: g.strideW,
                                                taps: taps.count, tap_offsets: taps.baseAddress, filters: filters)
-            nn_conv_f32(&description, prepared, pixels.lowerBound, pixels.upperBound, packed.f32, bias?.f32,
-                        relu ? 1 : 0, output.f32 + outputOffset)
+            body(&description)
         }
     }
 

@@ -19,6 +19,8 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public private(set) var count: Int
     private var capacity: Int
     private var raw: UnsafeMutableRawPointer
+    /// The tensor whose buffer this one views (see `view`), or nil when it owns its buffer.
+    private var viewed: Tensor?
 
     /// A zero-filled tensor.
     public init(zeros shape: [Int], dtype: DType = .float32) {
@@ -48,7 +50,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         for i in 0..<count { self[i] = values[i] }
     }
 
-    deinit { raw.deallocate() }
+    deinit { if viewed == nil { raw.deallocate() } }
 
     // MARK: Raw access (kernels)
 
@@ -85,13 +87,31 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public func reshape(_ newShape: [Int]) {
         let n = newShape.reduce(1, *)
         if n > capacity {
-            raw.deallocate()
+            if viewed == nil { raw.deallocate() }
+            viewed = nil
             capacity = n
             raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * dtype.byteCount, alignment: 64)
             raw.initializeMemory(as: UInt8.self, repeating: 0, count: capacity * dtype.byteCount)
         }
         shape = newShape
         count = n
+    }
+
+    /// Makes this tensor a view of `other`'s elements in the shape `newShape` (the same element
+    /// count, the same dtype): no copy, writes go to `other`'s buffer. Flatten and Reshape return
+    /// their input this way. The view holds `other` alive, and stays valid until `other` is
+    /// reshaped beyond its capacity, so a layer makes it again on every pass (as it would copy).
+    /// An owned buffer is released; a later `reshape` beyond the view's size gives this tensor a
+    /// buffer of its own again.
+    public func view(_ other: Tensor, as newShape: [Int]) {
+        precondition(other.dtype == dtype && newShape.reduce(1, *) == other.count, "view of \(other.shape) as \(newShape)")
+        guard other !== self else { return reshape(newShape) }
+        if viewed == nil { raw.deallocate() }
+        viewed = other
+        raw = other.raw
+        capacity = other.count
+        shape = newShape
+        count = other.count
     }
 
     /// Sets every element to zero.

@@ -634,9 +634,10 @@ struct ConvBenchmark {
     }
 
     static func measure(_ label: String, input: [Int], filters: Int, kernel: Int, padding: ConvPadding, batch: Int,
-                        chunk: Int? = nil, needsInputGradient: Bool = true, gemm: GEMM) throws {
+                        chunk: Int? = nil, needsInputGradient: Bool = true, direct: Bool = false, gemm: GEMM) throws {
         let layer = Conv2D(name: "c", config: .init(filters: filters, kernelSize: [kernel, kernel], padding: padding, activation: .relu))
         if let chunk { layer.maxColumnElements = chunk }
+        layer.allowsDirectKernel = direct
         var rng = RNG(seed: 1)
         let out = try layer.build(inputShapes: [input], dtype: .float32, rng: &rng)
         let x = Tensor(shape: [batch] + input, values: (0..<(batch * input.reduce(1, *))).map { _ in Float(rng.uniform(-1, 1)) })
@@ -665,7 +666,7 @@ struct ConvBenchmark {
         let share = (2 * im2col + (needsInputGradient ? col2im : 0)) / total
         print(String(format: "%@ [%@]: forward %.2f ms (%.0f GFLOPS), backward %.2f ms (%.0f GFLOPS), total %.2f ms; "
                      + "im2col %.2f ms, col2im %.2f ms, im2col+col2im share %.0f%% (chunk %d images)",
-                     label, "\(gemm.kind)", forward, flops / forward / 1e6, backward,
+                     label, direct ? "direct" : "\(gemm.kind)", forward, flops / forward / 1e6, backward,
                      (needsInputGradient ? 2 : 1) * flops / backward / 1e6, total,
                      im2col, col2im, share * 100, chunkImages))
     }
@@ -673,6 +674,16 @@ struct ConvBenchmark {
     @Test("timings")
     func timings() throws {
         let backends = [GEMM(kind: .builtin)] + (ConvSupport.openBLAS.map { [$0] } ?? [])
+        for direct in [true, false, true, false] where DirectConvolution.isAvailable {
+            try Self.measure("mnist conv2 26x26x32 -> 64 3x3 valid, batch 128", input: [26, 26, 32], filters: 64, kernel: 3,
+                             padding: .valid, batch: 128, direct: direct, gemm: backends.last ?? GEMM(kind: .builtin))
+            try Self.measure("mnist conv2 (no dx)", input: [26, 26, 32], filters: 64, kernel: 3,
+                             padding: .valid, batch: 128, needsInputGradient: false, direct: direct,
+                             gemm: backends.last ?? GEMM(kind: .builtin))
+            try Self.measure("mnist conv1 28x28x1 -> 32 3x3 valid, batch 128 (no dx)", input: [28, 28, 1], filters: 32, kernel: 3,
+                             padding: .valid, batch: 128, needsInputGradient: false, direct: direct,
+                             gemm: backends.last ?? GEMM(kind: .builtin))
+        }
         for gemm in backends {
             try Self.measure("mnist conv2 26x26x32 -> 64 3x3 valid, batch 128", input: [26, 26, 32], filters: 64, kernel: 3,
                              padding: .valid, batch: 128, gemm: gemm)

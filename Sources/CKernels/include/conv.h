@@ -45,4 +45,11 @@ void nn_conv_pack_flipped_f32(const float *w, long kh, long kw, long cin, long c
 void nn_conv_f32(const nn_conv_geometry *g, const float *input, long begin, long end, const float *packed,
                  const float *bias, int relu, float *out);
 
+/// The kernel gradient: dW [taps·channels, filters] += Σ_p col[p, ·]ᵀ · dz[p, ·] over windows
+/// p in begin ..< end (numbered as in nn_conv_f32), dz [pixels, filters] from its row 0 = window 0.
+/// Tiles of [6 rows of dW x 16 filters] sum over runs of 64 windows in registers, in window order.
+/// Needs nn_conv_available().
+void nn_conv_kernel_gradient_f32(const nn_conv_geometry *g, const float *input, long begin, long end,
+                                 const float *dz, float *dw);
+
 #endif
