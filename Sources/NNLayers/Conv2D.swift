@@ -106,11 +106,13 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
                                     threads: pool.threads)
     }
 
-    /// The GEMM for chunk products: single-threaded when the chunks themselves run in parallel;
-    /// when the batch is one chunk (one image of a large network), the GEMM splits over the pool.
+    /// True when a batch of `n` takes several chunks, so the chunks themselves keep the workers
+    /// busy; a batch of one chunk (one image of a large network) splits its products over them instead.
+    private func chunksRunInParallel(_ n: Int) -> Bool { pool.threads > 1 && chunkSize(n) < n }
+
+    /// The GEMM for chunk products: single-threaded when the chunks run in parallel, else the pool's.
     private func chunkGEMM(_ n: Int, _ gemm: GEMM) -> GEMM {
-        let chunk = chunkSize(n)
-        return pool.threads > 1 && (n + chunk - 1) / chunk > 1 ? gemm.singleThreadedCopy : gemm
+        chunksRunInParallel(n) ? gemm.singleThreadedCopy : gemm
     }
 
     /// Runs `body(worker, first, count)` over the batch's chunks: chunk c goes to worker c % threads
@@ -167,7 +169,7 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
     private func forwardDirect(_ x: Tensor, _ direct: DirectConvolution) {
         let n = x.batch, relu = settings.activation == .relu
         direct.pack(kernel.value, into: packedKernel)
-        guard chunkSize(n) == n && pool.threads > 1 else {
+        guard pool.threads > 1 && !chunksRunInParallel(n) else {
             forEachChunk(n, scratchPerImage: direct.scratchCount(images: 1)) { w, first, count in
                 direct.run(x, first: first, count: count, packed: packedKernel, bias: bias?.value, relu: relu,
                            into: logits, scratch: workerColumns[w])
@@ -221,8 +223,8 @@ public final class Conv2D: ActivatedLayer, ConvLayerKind {
                 partialGradients.append(Tensor(zeros: kernel.value.shape, dtype: kernel.value.dtype))
             }
             for p in partialGradients { p.zero() }
-            // The direct kernels (dW, and dx when stride 1 and undilated) when the chunks keep the
-            // workers busy; for one chunk the GEMMs split over them instead.
+            // The direct kernels (dW, and dx when stride 1 and undilated) when the batch takes
+            // several chunks; for one chunk the GEMMs split over the workers instead.
             let directChunks = allowsDirectKernel && chunkSize(n) < n
             let directKernelGradient = directChunks && kernelGradient ? direct : nil
             let directGradient = directChunks && needsInputGradient ? directInputGradient : nil

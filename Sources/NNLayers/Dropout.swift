@@ -6,21 +6,9 @@ import NNTensor
 /// context's seeded generator, so the same seed gives the same masks.
 ///
 /// YAML (Keras' `Dropout`): `dropout: {rate: 0.5}`; rate in [0, 1).
-public final class Dropout: Layer {
-    public struct Config: LayerConfig, Equatable {
-        public let typeName = "dropout"
-        public var rate: Double
-
-        public init(rate: Double) { self.rate = rate }
-
-        public init(_ r: MappingReader) {
-            rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
-            r.finish()
-        }
-
-        public func encode() -> ConfigNode { .map([("rate", .double(rate))]) }
-        public func makeLayer(name: String) -> any Layer { Dropout(name: name, rate: rate) }
-    }
+public final class Dropout: DropoutLayerKind {
+    public typealias Config = DropoutConfig<Dropout>
+    public static let typeName = "dropout"
 
     public let name: String
     public let rate: Double
@@ -103,4 +91,27 @@ public final class Dropout: Layer {
                                            _ z: UnsafeMutablePointer<T>, _ n: Int) {
         for i in 0..<n { z[i] = x[i] * y[i] }
     }
+}
+
+/// A dropout layer type whose options are `DropoutConfig`'s (dropout, spatial_dropout2d).
+public protocol DropoutLayerKind: Layer {
+    static var typeName: String { get }
+    init(name: String, rate: Double)
+}
+
+/// The options of `dropout` and `spatial_dropout2d`: `rate`, the probability of dropping, in
+/// [0, 1), default 0.5.
+public struct DropoutConfig<Kind: DropoutLayerKind>: LayerConfig, Equatable {
+    public var typeName: String { Kind.typeName }
+    public var rate: Double
+
+    public init(rate: Double) { self.rate = rate }
+
+    public init(_ r: MappingReader) {
+        rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
+        r.finish()
+    }
+
+    public func encode() -> ConfigNode { .map([("rate", .double(rate))]) }
+    public func makeLayer(name: String) -> any Layer { Kind(name: name, rate: rate) }
 }

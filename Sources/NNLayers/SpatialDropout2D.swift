@@ -15,21 +15,9 @@ import NNTensor
 /// per forward pass, as `Dropout`), so the same seed gives the same masks.
 ///
 /// YAML: `spatial_dropout2d: {rate: 0.5}`; rate in [0, 1), default 0.5 as nnrun's `dropout`.
-public final class SpatialDropout2D: Layer {
-    public struct Config: LayerConfig, Equatable {
-        public let typeName = "spatial_dropout2d"
-        public var rate: Double
-
-        public init(rate: Double) { self.rate = rate }
-
-        public init(_ r: MappingReader) {
-            rate = r.double("rate", default: 0.5, in: 0...1, exclusiveMax: true)
-            r.finish()
-        }
-
-        public func encode() -> ConfigNode { .map([("rate", .double(rate))]) }
-        public func makeLayer(name: String) -> any Layer { SpatialDropout2D(name: name, rate: rate) }
-    }
+public final class SpatialDropout2D: DropoutLayerKind {
+    public typealias Config = DropoutConfig<SpatialDropout2D>
+    public static let typeName = "spatial_dropout2d"
 
     public let name: String
     public let rate: Double

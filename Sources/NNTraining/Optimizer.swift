@@ -10,11 +10,9 @@ public protocol Optimizer: AnyObject {
     var learningRate: Double { get set }
     /// Updates applied so far (Keras' `optimizer.iterations`).
     var iterations: Int { get set }
-    /// The slot variables (momenta, moments) by slot name, one entry per parameter position (nil
-    /// where none was created yet): what `optimizer.safetensors` holds.
-    var slots: [(name: String, tensors: [Tensor?])] { get }
-    /// Puts a saved slot tensor back at parameter position `index`; false for an unknown slot name.
-    func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool
+    /// The slot variables (momenta, moments), one `Slots` per slot name: what
+    /// `optimizer.safetensors` holds.
+    var slots: [Slots] { get }
     /// Clipping and weight decay, applied at the start of every step (`OptimizerOptions.prepare`).
     var options: OptimizerOptions { get set }
     /// Applies one update to every trainable parameter.
@@ -147,22 +145,29 @@ public struct OptimizerConfig: Equatable, Sendable {
     }
 }
 
-/// One slot tensor per parameter position, created lazily (zeros) with the parameter's shape and
-/// dtype.
-struct Slots {
-    let name: String
-    private(set) var tensors: [Tensor?] = []
+extension Optimizer {
+    /// Puts a saved slot tensor back at parameter position `index`; false for an unknown slot name.
+    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
+        guard let slot = slots.first(where: { $0.name == name }) else { return false }
+        slot.set(index, tensor)
+        return true
+    }
+}
+
+/// One slot tensor per parameter position (nil where none was created yet), created lazily
+/// (zeros) with the parameter's shape and dtype.
+public final class Slots {
+    public let name: String
+    public private(set) var tensors: [Tensor?] = []
 
     init(_ name: String) { self.name = name }
 
-    var named: (name: String, tensors: [Tensor?]) { (name, tensors) }
-
-    mutating func set(_ index: Int, _ t: Tensor) {
+    func set(_ index: Int, _ t: Tensor) {
         if index >= tensors.count { tensors += Array(repeating: nil, count: index + 1 - tensors.count) }
         tensors[index] = t
     }
 
-    mutating func get(_ index: Int, _ p: Parameter) -> Tensor {
+    func get(_ index: Int, _ p: Parameter) -> Tensor {
         if index >= tensors.count { tensors += Array(repeating: nil, count: index + 1 - tensors.count) }
         if let t = tensors[index], t.shape == p.value.shape, t.dtype == p.value.dtype { return t }
         let t = Tensor(zeros: p.value.shape, dtype: p.value.dtype)

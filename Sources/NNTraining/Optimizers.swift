@@ -11,7 +11,7 @@ public final class SGD: Optimizer {
     public let momentum: Double
     public let nesterov: Bool
     public var iterations = 0
-    private var velocity = Slots("momentum")
+    private let velocity = Slots("momentum")
 
     public init(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false) {
         self.learningRate = learningRate
@@ -19,13 +19,7 @@ public final class SGD: Optimizer {
         self.nesterov = nesterov
     }
 
-    public var slots: [(name: String, tensors: [Tensor?])] { [velocity.named] }
-
-    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
-        guard name == velocity.name else { return false }
-        velocity.set(index, tensor)
-        return true
-    }
+    public var slots: [Slots] { [velocity] }
 
     public func step(_ parameters: [Parameter]) {
         iterations += 1
@@ -63,7 +57,7 @@ public final class Adam: Optimizer {
     public let beta1, beta2, epsilon: Double
     /// Number of updates applied so far.
     public var iterations = 0
-    private var moments = Slots("m"), velocities = Slots("v")
+    private let moments = Slots("m"), velocities = Slots("v")
 
     public init(name: String = "adam", learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7) {
@@ -74,16 +68,7 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
     }
 
-    public var slots: [(name: String, tensors: [Tensor?])] { [moments.named, velocities.named] }
-
-    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
-        switch name {
-        case moments.name: moments.set(index, tensor)
-        case velocities.name: velocities.set(index, tensor)
-        default: return false
-        }
-        return true
-    }
+    public var slots: [Slots] { [moments, velocities] }
 
     public func step(_ parameters: [Parameter]) {
         options.prepare(parameters, learningRate: learningRate)
@@ -120,7 +105,7 @@ public final class RMSprop: Optimizer {
     public var options = OptimizerOptions()
     public let rho, momentum, epsilon: Double
     public var iterations = 0
-    private var squares = Slots("rms"), velocity = Slots("momentum")
+    private let squares = Slots("rms"), velocity = Slots("momentum")
 
     public init(learningRate: Double = 0.001, rho: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-7) {
         self.learningRate = learningRate
@@ -129,16 +114,7 @@ public final class RMSprop: Optimizer {
         self.epsilon = epsilon
     }
 
-    public var slots: [(name: String, tensors: [Tensor?])] { [squares.named, velocity.named] }
-
-    public func restoreSlot(_ name: String, index: Int, _ tensor: Tensor) -> Bool {
-        switch name {
-        case squares.name: squares.set(index, tensor)
-        case velocity.name: velocity.set(index, tensor)
-        default: return false
-        }
-        return true
-    }
+    public var slots: [Slots] { [squares, velocity] }
 
     public func step(_ parameters: [Parameter]) {
         iterations += 1
